@@ -1,0 +1,23 @@
+{
+    "name": "Sales Fulfilment",
+    "version": "18.0.1.0.0",
+    "summary": "Per-line availability booked by priority, and a one-click answer "
+    "for what is missing: Make to order, Make in batch, Buy or Outsource",
+    "author": "sale_fulfilment contributors",
+    "website": "https://github.com/sale-fulfilment/sale_fulfilment",
+    "license": "LGPL-3",
+    "category": "Manufacturing/Manufacturing",
+    # sale_mrp: make-to-order MOs linked to sales lines (sale_line_id);
+    # purchase_stock: Buy, and receipts as expected supply;
+    # mrp_subcontracting_purchase: Outsource, subcontracting BoMs on purchase.
+    "depends": ["sale_mrp", "purchase_stock", "mrp_subcontracting_purchase"],
+    "data": [
+        "views/sale_order_views.xml",
+        "views/mrp_production_views.xml",
+        "views/menus.xml",
+    ],
+    "demo": [
+        "demo/demo.xml",
+    ],
+    "installable": True,
+}

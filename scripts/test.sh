@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The README's test command: lint, then every test of the addon on a fresh
+# database of a real Odoo 18 through pytest-odoo, with coverage.
+# Extra arguments go to pytest (e.g. `scripts/test.sh -k booking`).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+prepare
+
+say "Lint: ruff, pylint-odoo, prettier (XML)"
+bash "$REPO/scripts/lint.sh"
+
+# Odoo's own modules take minutes to install; they are installed once into a
+# template database (per Odoo source and dependency list) that each run copies.
+# The addon itself is installed anew, with its demo data, on every run.
+DEPENDS=$(python - "$REPO/__manifest__.py" <<'PY'
+import ast, sys
+print(",".join(ast.literal_eval(open(sys.argv[1]).read())["depends"]))
+PY
+)
+BASE=sf_base_$(printf '%s %s' "$DEPENDS" "$(cat "$ODOO_SRC/odoo/release.py")" | cksum | cut -d' ' -f1)
+if ! module_installed "$BASE" "${DEPENDS##*,}"; then
+    say "Installing Odoo's modules ($DEPENDS) into the template database $BASE (once)"
+    "$PGBIN/dropdb" --if-exists "$BASE"
+    odoo_bin -d "$BASE" -i "$DEPENDS" --stop-after-init --log-level=warn
+fi
+DB=${SALE_FULFILMENT_TEST_DB:-sf_test}
+say "Fresh database $DB, installing sale_fulfilment with its demo data"
+"$PGBIN/dropdb" --if-exists --force "$DB"
+"$PGBIN/createdb" -T "$BASE" "$DB"
+rm -rf "$CACHE/data/filestore/$DB"
+[ -d "$CACHE/data/filestore/$BASE" ] && cp -r "$CACHE/data/filestore/$BASE" "$CACHE/data/filestore/$DB"
+odoo_bin -d "$DB" -i sale_fulfilment --stop-after-init --log-level=warn
+
+say "Tests (pytest-odoo, with coverage)"
+if [ -z "${CHROME_BIN:-}" ] && ! command -v chromium >/dev/null; then
+    say "Installing Debian's chromium for the browser tests"
+    if [ "$(id -u)" = 0 ]; then
+        (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || say "chromium could not be installed"
+    fi
+fi
+cd "$ADDON"
+set +e
+python -m pytest -p no:cacheprovider --odoo-database="$DB" --odoo-config="$ODOO_CONF" --odoo-http \
+    --cov="$ADDON" --cov-config="$REPO/.coveragerc" --cov-report=term "$@" tests
+status=$?
+set -e
+[ "$status" = 5 ] && echo "No test was collected: that is a failure." >&2
+exit "$status"

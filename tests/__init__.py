@@ -1,0 +1,2 @@
+from . import test_booking
+from . import test_ranks

@@ -1,0 +1,64 @@
+from odoo import Command
+from odoo.tests import TransactionCase
+
+
+class FulfilmentCase(TransactionCase):
+    """A small furniture maker: a made table, a bought chair, components."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env.company
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company.id)], limit=1
+        )
+        cls.stock_location = cls.warehouse.lot_stock_id
+        cls.customer = cls.env["res.partner"].create({"name": "Customer A"})
+        cls.customer_b = cls.env["res.partner"].create({"name": "Customer B"})
+        cls.vendor = cls.env["res.partner"].create({"name": "Timber Supplies"})
+        cls.subcontractor = cls.env["res.partner"].create({"name": "Contract Upholstery"})
+        cls.leg = cls._product("Table leg")
+        cls.top = cls._product("Table top")
+        cls.table = cls._product("Dining table", sale_ok=True)
+        cls.chair = cls._product("Chair", sale_ok=True, purchase_ok=True)
+        cls.chair.seller_ids = [Command.create({"partner_id": cls.vendor.id, "price": 40.0})]
+        cls.bom = cls.env["mrp.bom"].create(
+            {
+                "product_tmpl_id": cls.table.product_tmpl_id.id,
+                "product_qty": 1,
+                "bom_line_ids": [
+                    Command.create({"product_id": cls.leg.id, "product_qty": 4}),
+                    Command.create({"product_id": cls.top.id, "product_qty": 1}),
+                ],
+            }
+        )
+
+    @classmethod
+    def _product(cls, name, **vals):
+        return cls.env["product.product"].create(
+            {"name": name, "type": "consu", "is_storable": True, **vals}
+        )
+
+    @classmethod
+    def _stock(cls, product, qty, location=None):
+        cls.env["stock.quant"]._update_available_quantity(
+            product, location or cls.stock_location, qty
+        )
+
+    @classmethod
+    def _order(cls, lines, partner=None, confirm=True):
+        """``lines``: [(product, qty), ...]."""
+        order = cls.env["sale.order"].create(
+            {
+                "partner_id": (partner or cls.customer).id,
+                "warehouse_id": cls.warehouse.id,
+                "order_line": [
+                    Command.create({"product_id": product.id, "product_uom_qty": qty})
+                    for product, qty in lines
+                ],
+            }
+        )
+        if confirm:
+            order.action_confirm()
+        return order

@@ -1,0 +1,61 @@
+from odoo.tests import tagged
+
+from .common import FulfilmentCase
+
+
+@tagged("post_install", "-at_install")
+class TestRanks(FulfilmentCase):
+    def test_confirmed_orders_go_to_the_bottom(self):
+        first = self._order([(self.chair, 1)])
+        second = self._order([(self.chair, 1)])
+        quotation = self._order([(self.chair, 1)], confirm=False)
+        self.assertLess(first.fulfilment_priority, second.fulfilment_priority)
+        quotation.action_confirm()
+        self.assertLess(second.fulfilment_priority, quotation.fulfilment_priority)
+        top = max(self.env["sale.order"].search([]).mapped("fulfilment_priority"))
+        self.assertEqual(quotation.fulfilment_priority, top)
+
+    def test_drag_keeps_ranks_unique_and_touches_only_moved_rows(self):
+        a, b, c, d = (self._order([(self.chair, 1)]) for _i in range(4))
+        before = {o: o.fulfilment_priority for o in (a, b, c, d)}
+        # The list sends the rows between the drag's start and end, in the new order.
+        moved = (c | a | b)._set_ranks()
+        self.assertEqual(
+            [o.fulfilment_priority for o in (c, a, b)], sorted(before[o] for o in (a, b, c))
+        )
+        self.assertEqual(d.fulfilment_priority, before[d])
+        self.assertEqual(moved, a | b | c)
+        ordered = self.env["sale.order"].search(
+            [("id", "in", (a | b | c | d).ids)], order="fulfilment_priority, id"
+        )
+        self.assertEqual(ordered, c | a | b | d)
+
+    def test_drag_of_many_orders_costs_constant_queries(self):
+        orders = self.env["sale.order"]
+        for _i in range(30):
+            orders |= self._order([(self.chair, 1)], confirm=False)
+        orders.action_confirm()
+        self.env.invalidate_all()
+        few = orders[:3]
+        with self.assertQueryCount(__system__=4) as _few:
+            few.browse(list(reversed(few.ids)))._set_ranks()
+        self.env.invalidate_all()
+        with self.assertQueryCount(__system__=4):
+            orders.browse(list(reversed(orders.ids)))._set_ranks()
+        self.assertEqual(
+            self.env["sale.order"].search([("id", "in", orders.ids)], order="fulfilment_priority"),
+            orders.browse(list(reversed(orders.ids))),
+        )
+
+    def test_ties_from_old_data_are_spread(self):
+        a, b = self._order([(self.chair, 1)]), self._order([(self.chair, 1)])
+        (a | b).write({"fulfilment_priority": 7})
+        (b | a)._set_ranks()
+        self.assertEqual((b.fulfilment_priority, a.fulfilment_priority), (7, 8))
+
+    def test_new_manufacturing_orders_go_to_the_bottom(self):
+        mo1 = self.env["mrp.production"].create({"product_id": self.table.id, "product_qty": 1})
+        mo2 = self.env["mrp.production"].create({"product_id": self.table.id, "product_qty": 1})
+        self.assertLess(mo1.schedule_priority, mo2.schedule_priority)
+        (mo2 | mo1)._set_ranks()
+        self.assertLess(mo2.schedule_priority, mo1.schedule_priority)
