@@ -86,10 +86,10 @@ class Booking(NamedTuple):
 def _units_converters(rounding):
     """Return (to_units, to_qty) for ``rounding``.
 
-    Like Odoo's float_invert, a rounding such as 0.01 is applied by multiplying
-    and dividing by its exact integer inverse (100): 0.3 / 0.1 is
-    2.9999999999999996, 0.3 * 10 is 3.0000000000000004, and 3 / 10 gives back the
-    float closest to 0.3 while 3 * 0.1 does not.
+    As Odoo 18's float_round does with float_invert, a rounding such as 0.1 is
+    applied through its exact integer inverse (10), which loses less: 0.3 / 0.1
+    is 2.9999999999999996 where 0.3 * 10 is 3.0, and 3 / 10 is the float closest
+    to 0.3 where 3 * 0.1 is 0.30000000000000004.
     """
     if not (isinstance(rounding, (int, float)) and math.isfinite(rounding) and rounding > 0):
         raise ValueError(f"rounding must be a positive number, got {rounding!r}")
@@ -132,7 +132,7 @@ class Pool:
     on one pool ranks every sales line above every component.
     """
 
-    __slots__ = ("rounding", "_to_units", "_to_qty", "_stock", "_supplies", "_left", "_next")
+    __slots__ = ("_left", "_next", "_stock", "_supplies", "_to_qty", "_to_units", "rounding")
 
     def __init__(self, on_hand=0.0, supplies=(), rounding=DEFAULT_ROUNDING):
         self.rounding = rounding

@@ -46,6 +46,7 @@ class FulfilmentRankMixin(models.AbstractModel):
         Returns the records whose rank changed.
         """
         self.check_access("write")
+        self.flush_model([self._rank_field])
         records = self.exists()
         if not records:
             return records

@@ -62,9 +62,13 @@ setup_venv() {
         "$VENV/bin/pip" install --quiet --upgrade pip packaging 2>&1 | grep -v "^WARNING: Location" || true
         "$VENV/bin/python" "$REPO/scripts/odoo_requirements.py" "$ODOO_SRC/requirements.txt" > "$VENV/odoo-requirements.txt"
         "$VENV/bin/pip" install --quiet -r "$VENV/odoo-requirements.txt" -r "$REPO/requirements-dev.txt" 2>&1 | grep -v "^WARNING: Location" || true
-        "$VENV/bin/python" -c "import lxml, psycopg2, werkzeug, pytest_odoo" || die "the Python environment in $VENV is incomplete; see pip's messages above."
+        "$VENV/bin/python" -c "import lxml, psycopg2, werkzeug, pylint_odoo" || die "the Python environment in $VENV is incomplete; see pip's messages above."
         echo "$stamp" > "$VENV/.stamp"
     fi
+    # Odoo runs from its checkout (odoo-bin); pytest-odoo imports it, so the
+    # environment sees the checkout the way `pip install -e` would.
+    "$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" \
+        | { read -r site; echo "$ODOO_SRC" > "$site/odoo-source.pth"; }
     export PATH=$VENV/bin:$PATH
 }
 
