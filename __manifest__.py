@@ -12,12 +12,17 @@
     # mrp_subcontracting_purchase: Outsource, subcontracting BoMs on purchase.
     "depends": ["sale_mrp", "purchase_stock", "mrp_subcontracting_purchase"],
     "data": [
+        "security/ir.model.access.csv",
+        "security/sale_fulfilment_security.xml",
         "views/sale_order_views.xml",
+        "views/sale_fulfilment_stock_views.xml",
         "views/mrp_production_views.xml",
         "views/menus.xml",
+        "data/ir_cron.xml",
     ],
     "demo": [
         "demo/demo.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "installable": True,
 }

@@ -17,7 +17,7 @@ class FulfilmentRankMixin(models.AbstractModel):
     _rank_field = None
 
     def _append_to_ranks(self):
-        """Give the records ranks below every existing one, in id order."""
+        """Give the records ranks below every existing one, in recordset order."""
         if not self:
             return
         table, field = SQL.identifier(self._table), SQL.identifier(self._rank_field)
@@ -35,7 +35,7 @@ class FulfilmentRankMixin(models.AbstractModel):
                 """,
                 table=table,
                 field=field,
-                ids=sorted(self.ids),
+                ids=list(self.ids),
             )
         )
         self.invalidate_recordset([self._rank_field])

@@ -1,4 +1,10 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+from .sale_order_line import AVAILABILITY_STATUSES, BOOKING_HELP
+
+# Fields of an order whose change can move what its lines book.
+BOOKING_INPUTS = {"state", "warehouse_id", "company_id", "date_order"}
 
 
 class SaleOrder(models.Model):
@@ -15,6 +21,21 @@ class SaleOrder(models.Model):
         "first. Drag orders in the Sales priority list to change it; a newly "
         "confirmed order goes to the bottom.",
     )
+    availability_status = fields.Selection(
+        AVAILABILITY_STATUSES,
+        string="Availability",
+        default="not_applicable",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The worst availability among the order's lines. " + BOOKING_HELP,
+    )
+    availability_date = fields.Date(
+        string="Available on",
+        readonly=True,
+        copy=False,
+        help="The latest date on which one of its Expected lines is expected to be covered.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -22,7 +43,26 @@ class SaleOrder(models.Model):
         orders.filtered(lambda o: not o.fulfilment_priority)._append_to_ranks()
         return orders
 
+    def write(self, vals):
+        res = super().write(vals)
+        if BOOKING_INPUTS & set(vals):
+            self._mark_for_booking()
+        return res
+
     def action_confirm(self):
         res = super().action_confirm()
         self.filtered(lambda o: o.state == "sale")._append_to_ranks()
         return res
+
+    def action_rebuild_availability(self):
+        """Rebuild every status and figure now, as the scheduled action does."""
+        if not self.env.user.has_group("sales_team.group_sale_manager"):
+            raise AccessError(self.env._("Only sales administrators can rebuild availability."))
+        self.env["sale.fulfilment.booking"]._cron_rebuild()
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    def _on_ranks_changed(self):
+        self._mark_for_booking()
+
+    def _mark_for_booking(self):
+        self.env["sale.fulfilment.booking"]._mark_products(self.order_line.product_id.ids)

@@ -1,0 +1,63 @@
+from odoo import fields, models
+
+from .sale_fulfilment_stock import FIGURES
+
+
+class ProductProduct(models.Model):
+    _inherit = "product.product"
+
+    in_stock_qty = fields.Float(
+        string="In stock",
+        compute="_compute_fulfilment_figures",
+        digits="Product Unit of Measure",
+        help="On hand. Narrowed to one warehouse by `warehouse_id` in the context, "
+        "company-wide otherwise.",
+    )
+    expected_qty = fields.Float(
+        string="Expected",
+        compute="_compute_fulfilment_figures",
+        digits="Product Unit of Measure",
+        help="Confirmed supply not yet received (purchase and outsourcing receipts, "
+        "manufacturing output, other incoming transfers).",
+    )
+    committed_qty = fields.Float(
+        string="Committed",
+        compute="_compute_fulfilment_figures",
+        digits="Product Unit of Measure",
+        help="Open quantity of confirmed sales lines plus unconsumed components of "
+        "confirmed manufacturing orders.",
+    )
+    safety_stock_qty = fields.Float(
+        string="Safety stock",
+        compute="_compute_fulfilment_figures",
+        digits="Product Unit of Measure",
+        help="Minimum quantity of the active reordering rules.",
+    )
+    calculated_stock_qty = fields.Float(
+        string="Calculated stock",
+        compute="_compute_fulfilment_figures",
+        digits="Product Unit of Measure",
+        help="In stock + Expected - Committed - Safety stock.",
+    )
+
+    def _compute_fulfilment_figures(self):
+        domain = [("product_id", "in", self.ids)]
+        warehouse = self.env.context.get("warehouse_id")
+        if warehouse:
+            if isinstance(warehouse, str):
+                warehouse = self.env["stock.warehouse"].search([("name", "=", warehouse)]).ids
+            domain.append(
+                ("warehouse_id", "in", warehouse if isinstance(warehouse, list) else [warehouse])
+            )
+        else:
+            domain.append(("company_id", "in", self.env.companies.ids))
+        groups = self.env["sale.fulfilment.stock"].sudo()._read_group(
+            domain, ["product_id"], [f"{name}:sum" for name in FIGURES]
+        )
+        totals = {product.id: values for product, *values in groups}
+        for product in self:
+            values = totals.get(product.id, [0.0] * len(FIGURES))
+            for name, value in zip(FIGURES, values):
+                product[name] = value
+            in_stock, expected, committed, safety = values
+            product.calculated_stock_qty = in_stock + expected - committed - safety

@@ -1,0 +1,497 @@
+import json
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..booking import EXPECTED, IN_STOCK, NOT_AVAILABLE, Demand, Pool, Supply
+
+DIRTY_KEY = "sale_fulfilment.dirty_products"
+# Worst first: an order shows the most severe status among its lines.
+SEVERITY = {
+    "not_available": 5,
+    "expected": 4,
+    "in_stock": 3,
+    "delivered": 2,
+    "not_applicable": 1,
+}
+OPEN_MO_STATES = ("confirmed", "progress", "to_close")
+
+
+class SaleFulfilmentBooking(models.AbstractModel):
+    """Books stock and expected supply to open sales lines, then MO components.
+
+    Inputs are read for a whole set of products in a constant number of
+    queries, the walk itself is ``booking.Pool`` in plain Python, and results
+    are written back in bulk, only where they changed. Statuses are refreshed
+    at the end of each transaction that touched an input, for the touched
+    products only (``_mark_products``), and rebuilt entirely by a cron.
+    """
+
+    _name = "sale.fulfilment.booking"
+    _description = "Sales fulfilment booking"
+
+    # ------------------------------------------------------------------
+    # Freshness
+    # ------------------------------------------------------------------
+    @api.model
+    def _mark_products(self, product_ids):
+        """Re-book these products when the transaction commits."""
+        product_ids = {pid for pid in product_ids if pid}
+        if not product_ids:
+            return
+        data = self.env.cr.precommit.data
+        if DIRTY_KEY not in data:
+            data[DIRTY_KEY] = set()
+            env = self.env
+            self.env.cr.precommit.add(lambda: env[self._name]._rebook_dirty())
+        data[DIRTY_KEY] |= product_ids
+
+    @api.model
+    def _rebook_dirty(self):
+        data = self.env.cr.precommit.data
+        # Flushing may touch more moves and quants, which marks more products.
+        self.env.flush_all()
+        while data.get(DIRTY_KEY):
+            product_ids = data[DIRTY_KEY]
+            data[DIRTY_KEY] = set()
+            self.sudo()._rebook(list(product_ids))
+            self.env.flush_all()
+        data.pop(DIRTY_KEY, None)
+
+    @api.model
+    def _cron_rebuild(self):
+        self.sudo()._rebook(None)
+
+    # ------------------------------------------------------------------
+    # Booking
+    # ------------------------------------------------------------------
+    @api.model
+    def _rebook(self, product_ids=None):
+        """Book every open line and MO component of ``product_ids`` (all if None)."""
+        if product_ids is not None and not product_ids:
+            return
+        self.env.flush_all()
+        cr = self.env.cr
+        # Two rebuilds at once would each book from their own snapshot and
+        # the last writer would win: queue them instead.
+        cr.execute("SELECT pg_advisory_xact_lock(hashtext('sale_fulfilment.booking'))")
+        pids = SQL("ANY(%s)", sorted(product_ids)) if product_ids is not None else None
+
+        def product_filter(column):
+            return SQL("TRUE") if pids is None else SQL("%s = %s", SQL.identifier(*column), pids)
+
+        lines = self._fetch_sale_demands(product_filter)
+        components = self._fetch_component_demands(product_filter)
+        in_stock, on_hand = self._fetch_on_hand(product_filter)
+        supplies, expected_totals = self._fetch_supplies(product_filter)
+        rounding = self._fetch_roundings(
+            {row["product_id"] for row in lines}
+            | {row["product_id"] for row in components}
+            | {key[0] for key in on_hand}
+            | {key[0] for key in supplies}
+        )
+
+        # Done make-to-order output waits in stock for its own line.
+        for line in lines:
+            if line["open"] and line["mto_state"] == "done":
+                key = (line["product_id"], line["warehouse_id"])
+                on_hand[key] = on_hand.get(key, 0.0) - min(line["open_qty"], line["mto_qty"])
+
+        demands = defaultdict(list)
+        for line in lines:
+            if line["open"] and not line["mto_state"]:
+                key = (line["product_id"], line["warehouse_id"])
+                demands[key].append(Demand(("line", line["id"]), line["open_qty"]))
+        component_demands = defaultdict(list)
+        for move in components:
+            key = (move["product_id"], move["warehouse_id"])
+            component_demands[key].append(Demand(("move", move["id"]), move["qty"]))
+
+        results = {}
+        supply_info = {}
+        for key in set(demands) | set(component_demands):
+            pool_supplies = []
+            for supply in supplies.get(key, ()):
+                supply_info[supply["id"]] = supply
+                pool_supplies.append(Supply(supply["id"], supply["qty"], supply["date"]))
+            pool = Pool(max(on_hand.get(key, 0.0), 0.0), pool_supplies, rounding[key[0]])
+            for booking in pool.book(demands.get(key, ())):
+                results[booking.key] = booking
+            for booking in pool.book(component_demands.get(key, ())):
+                results[booking.key] = booking
+
+        self._write_sale_lines(lines, results, supply_info)
+        self._write_components(components, results, product_ids)
+        self._write_figures(product_ids, lines, components, in_stock, expected_totals)
+
+    # ------------------------------------------------------------------
+    # Gathering
+    # ------------------------------------------------------------------
+    def _fetch_sale_demands(self, product_filter):
+        """Open lines in rank order, and lines whose stored status is stale."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT sol.id, sol.order_id, sol.product_id, so.warehouse_id,
+                       so.state = 'sale' AND sol.display_type IS NULL
+                           AND pt.type = 'consu' AND pt.is_storable AS storable,
+                       sol.product_uom_qty / lu.factor * pu.factor AS ordered_qty,
+                       sol.qty_delivered / lu.factor * pu.factor AS delivered_qty,
+                       sol.availability_status, sol.availability_date, sol.missing_qty,
+                       sol.availability_details::text AS details,
+                       mto.state AS mto_state, mto.date_finished AS mto_date,
+                       mto.qty_produced AS mto_qty, mto.name AS mto_name
+                  FROM sale_order_line sol
+                  JOIN sale_order so ON so.id = sol.order_id
+                  JOIN product_product pp ON pp.id = sol.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  JOIN uom_uom lu ON lu.id = sol.product_uom
+                  JOIN uom_uom pu ON pu.id = pt.uom_id
+                  LEFT JOIN LATERAL (
+                        SELECT mp.state, mp.date_finished, mp.name,
+                               mp.product_qty AS qty_produced
+                          FROM mrp_production mp
+                         WHERE mp.sale_line_id = sol.id
+                           AND mp.fulfilment_mode = 'make_to_order'
+                           AND mp.state != 'cancel'
+                         ORDER BY mp.state = 'done', mp.id DESC
+                         LIMIT 1
+                  ) mto ON TRUE
+                 WHERE %(filter)s
+                   AND (
+                        (so.state = 'sale' AND sol.display_type IS NULL
+                         AND pt.type = 'consu' AND pt.is_storable
+                         AND (sol.qty_delivered < sol.product_uom_qty
+                              OR sol.availability_status IS DISTINCT FROM 'delivered'))
+                        OR sol.availability_status IN ('in_stock', 'expected', 'not_available')
+                   )
+                 ORDER BY so.fulfilment_priority, so.date_order, so.id, sol.sequence, sol.id
+                """,
+                filter=product_filter(("sol", "product_id")),
+            )
+        )
+        lines = self.env.cr.dictfetchall()
+        for line in lines:
+            line["open_qty"] = max(line["ordered_qty"] - line["delivered_qty"], 0.0)
+            line["open"] = bool(line["storable"] and line["open_qty"] > 0)
+            if line["mto_state"] and not line["open"]:
+                line["mto_state"] = None
+        return lines
+
+    def _fetch_component_demands(self, product_filter):
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT m.id, m.raw_material_production_id AS production_id, m.product_id,
+                       sl.warehouse_id, m.product_qty AS qty,
+                       m.fulfilment_status, m.fulfilment_date, m.fulfilment_missing_qty
+                  FROM stock_move m
+                  JOIN mrp_production mp ON mp.id = m.raw_material_production_id
+                  JOIN stock_location sl ON sl.id = m.location_id
+                 WHERE %(filter)s
+                   AND mp.state IN %(states)s
+                   AND m.state NOT IN ('draft', 'done', 'cancel')
+                 ORDER BY mp.schedule_priority, mp.id, m.sequence, m.id
+                """,
+                filter=product_filter(("m", "product_id")),
+                states=OPEN_MO_STATES,
+            )
+        )
+        return self.env.cr.dictfetchall()
+
+    def _fetch_on_hand(self, product_filter):
+        """On hand per warehouse, and the pool: less what is reserved for other
+        than sales deliveries and MO components."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT product_id, warehouse_id, SUM(on_hand), SUM(qty) FROM (
+                    SELECT q.product_id, l.warehouse_id, q.quantity AS on_hand, q.quantity AS qty
+                      FROM stock_quant q
+                      JOIN stock_location l ON l.id = q.location_id
+                     WHERE %(quant_filter)s AND l.usage = 'internal'
+                       AND l.warehouse_id IS NOT NULL
+                    UNION ALL
+                    SELECT ml.product_id, l.warehouse_id, 0, -ml.quantity_product_uom
+                      FROM stock_move_line ml
+                      JOIN stock_move m ON m.id = ml.move_id
+                      JOIN stock_location l ON l.id = ml.location_id
+                     WHERE %(line_filter)s AND l.usage = 'internal'
+                       AND l.warehouse_id IS NOT NULL
+                       AND m.state NOT IN ('draft', 'done', 'cancel')
+                       AND m.sale_line_id IS NULL
+                       AND m.raw_material_production_id IS NULL
+                ) stock
+                 GROUP BY product_id, warehouse_id
+                """,
+                quant_filter=product_filter(("q", "product_id")),
+                line_filter=product_filter(("ml", "product_id")),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        in_stock = {(pid, wid): on_hand for pid, wid, on_hand, _pool in rows}
+        pool = {(pid, wid): qty for pid, wid, _on_hand, qty in rows}
+        return in_stock, pool
+
+    def _fetch_supplies(self, product_filter):
+        """Confirmed incoming moves per warehouse, and the Expected totals.
+
+        Output of open make-to-order MOs counts in Expected but is not in the
+        pool: it is promised to its own line.
+        """
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT m.id, m.product_id, dl.warehouse_id, m.product_qty AS qty, m.date,
+                       COALESCE(po.name, mp.name, sp.name, m.reference) AS document,
+                       CASE WHEN po.id IS NOT NULL THEN 'purchase.order'
+                            WHEN mp.id IS NOT NULL THEN 'mrp.production'
+                            WHEN sp.id IS NOT NULL THEN 'stock.picking' END AS model,
+                       COALESCE(po.id, mp.id, sp.id) AS res_id,
+                       mp.fulfilment_mode = 'make_to_order' AND mp.sale_line_id IS NOT NULL
+                           AS promised
+                  FROM stock_move m
+                  JOIN stock_location dl ON dl.id = m.location_dest_id
+                  JOIN stock_location sl ON sl.id = m.location_id
+                  LEFT JOIN purchase_order_line pol ON pol.id = m.purchase_line_id
+                  LEFT JOIN purchase_order po ON po.id = pol.order_id
+                  LEFT JOIN mrp_production mp ON mp.id = m.production_id
+                  LEFT JOIN stock_picking sp ON sp.id = m.picking_id
+                 WHERE %(filter)s
+                   AND m.state NOT IN ('draft', 'done', 'cancel')
+                   AND dl.usage = 'internal' AND dl.warehouse_id IS NOT NULL
+                   AND (sl.usage != 'internal' OR sl.warehouse_id IS DISTINCT FROM dl.warehouse_id)
+                 ORDER BY m.date, m.id
+                """,
+                filter=product_filter(("m", "product_id")),
+            )
+        )
+        supplies = defaultdict(list)
+        expected = defaultdict(float)
+        for row in self.env.cr.dictfetchall():
+            key = (row["product_id"], row["warehouse_id"])
+            expected[key] += row["qty"]
+            if not row["promised"]:
+                supplies[key].append(row)
+        return supplies, expected
+
+    def _fetch_roundings(self, product_ids):
+        if not product_ids:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT pp.id, u.rounding
+                  FROM product_product pp
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  JOIN uom_uom u ON u.id = pt.uom_id
+                 WHERE pp.id = ANY(%s)
+                """,
+                sorted(product_ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    # ------------------------------------------------------------------
+    # Writing back
+    # ------------------------------------------------------------------
+    def _write_sale_lines(self, lines, results, supply_info):
+        changed = []
+        for line in lines:
+            status, date, missing, details = self._line_result(line, results, supply_info)
+            details_text = json.dumps(details, sort_keys=True) if details else None
+            old_details = (
+                json.dumps(json.loads(line["details"]), sort_keys=True) if line["details"] else None
+            )
+            if (
+                status != line["availability_status"]
+                or date != line["availability_date"]
+                or abs(missing - (line["missing_qty"] or 0.0)) > 1e-9
+                or details_text != old_details
+            ):
+                changed.append((line["id"], line["order_id"], status, date, missing, details_text))
+        if not changed:
+            return
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                UPDATE sale_order_line sol
+                   SET availability_status = v.status, availability_date = v.date,
+                       missing_qty = v.missing, availability_details = v.details::jsonb
+                  FROM unnest(%s::int[], %s::varchar[], %s::date[], %s::float8[], %s::text[])
+                       AS v(id, status, date, missing, details)
+                 WHERE sol.id = v.id
+                """,
+                [c[0] for c in changed],
+                [c[2] for c in changed],
+                [c[3] for c in changed],
+                [c[4] for c in changed],
+                [c[5] for c in changed],
+            )
+        )
+        order_ids = sorted({c[1] for c in changed})
+        self._write_orders(order_ids)
+        self.env["sale.order.line"].invalidate_model(
+            ["availability_status", "availability_date", "missing_qty", "availability_details"]
+        )
+
+    def _line_result(self, line, results, supply_info):
+        if not line["storable"]:
+            return "not_applicable", None, 0.0, None
+        if not line["open"]:
+            return "delivered", None, 0.0, None
+        if line["mto_state"]:
+            document = {"document": line["mto_name"], "qty": line["open_qty"]}
+            if line["mto_state"] == "done":
+                return "in_stock", None, 0.0, {"stock": line["open_qty"], "mto": document}
+            date = line["mto_date"] and line["mto_date"].date()
+            document["date"] = fields.Date.to_string(date) if date else None
+            return "expected", date, 0.0, {"stock": 0.0, "mto": document, "supplies": []}
+        booking = results[("line", line["id"])]
+        supplies = []
+        for supply_id, qty, _date in booking.from_supply:
+            info = supply_info[supply_id]
+            supplies.append(
+                {
+                    "document": info["document"],
+                    "model": info["model"],
+                    "res_id": info["res_id"],
+                    "qty": qty,
+                    "date": fields.Date.to_string(info["date"].date()) if info["date"] else None,
+                }
+            )
+        date = booking.date.date() if booking.date and booking.status == EXPECTED else None
+        return (
+            booking.status,
+            date,
+            booking.missing,
+            {"stock": booking.from_stock, "supplies": supplies, "missing": booking.missing},
+        )
+
+    def _write_orders(self, order_ids):
+        """An order shows the worst status of its lines and their latest date."""
+        ranks = SQL(
+            "CASE sol.availability_status %s ELSE 0 END",
+            SQL(" ").join(
+                SQL("WHEN %s THEN %s", status, rank) for status, rank in SEVERITY.items()
+            ),
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE sale_order so
+                   SET availability_status = agg.status, availability_date = agg.date
+                  FROM (
+                        SELECT sol.order_id,
+                               (ARRAY['not_applicable', 'not_applicable', 'delivered',
+                                      'in_stock', 'expected', 'not_available'])[MAX(%(ranks)s) + 1]
+                                   AS status,
+                               MAX(sol.availability_date) AS date
+                          FROM sale_order_line sol
+                         WHERE sol.order_id = ANY(%(ids)s)
+                         GROUP BY sol.order_id
+                  ) agg
+                 WHERE so.id = agg.order_id
+                   AND (so.availability_status IS DISTINCT FROM agg.status
+                        OR so.availability_date IS DISTINCT FROM agg.date)
+                """,
+                ranks=ranks,
+                ids=order_ids,
+            )
+        )
+        self.env["sale.order"].invalidate_model(["availability_status", "availability_date"])
+
+    def _write_components(self, components, results, product_ids):
+        """Book results of MO components, then the MOs' ingredient availability."""
+        changed = []
+        for move in components:
+            booking = results[("move", move["id"])]
+            date = booking.date.date() if booking.date and booking.status == EXPECTED else None
+            if (
+                booking.status != move["fulfilment_status"]
+                or date != move["fulfilment_date"]
+                or abs(booking.missing - (move["fulfilment_missing_qty"] or 0.0)) > 1e-9
+            ):
+                changed.append((move["id"], booking.status, date, booking.missing))
+        cr = self.env.cr
+        if changed:
+            cr.execute(
+                SQL(
+                    """
+                    UPDATE stock_move m
+                       SET fulfilment_status = v.status, fulfilment_date = v.date,
+                           fulfilment_missing_qty = v.missing
+                      FROM unnest(%s::int[], %s::varchar[], %s::date[], %s::float8[])
+                           AS v(id, status, date, missing)
+                     WHERE m.id = v.id
+                    """,
+                    [c[0] for c in changed],
+                    [c[1] for c in changed],
+                    [c[2] for c in changed],
+                    [c[3] for c in changed],
+                )
+            )
+            self.env["stock.move"].invalidate_model(
+                ["fulfilment_status", "fulfilment_date", "fulfilment_missing_qty"]
+            )
+        self._write_productions(product_ids)
+
+    def _write_productions(self, product_ids):
+        """An MO shows the worst status of its remaining components."""
+        if product_ids is None:
+            scope = SQL("TRUE")
+        else:
+            scope = SQL(
+                """(mp.product_id = ANY(%(ids)s) OR EXISTS (
+                        SELECT 1 FROM stock_move c
+                         WHERE c.raw_material_production_id = mp.id
+                           AND c.product_id = ANY(%(ids)s)))""",
+                ids=sorted(product_ids),
+            )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE mrp_production mp
+                   SET ingredient_availability = agg.status,
+                       ingredient_availability_date = agg.date
+                  FROM (
+                        SELECT mp.id,
+                               CASE WHEN mp.state NOT IN %(open)s THEN NULL
+                                    WHEN mp.bom_id IS NULL AND COUNT(m.id) = 0 THEN 'no_recipe'
+                                    WHEN BOOL_OR(m.fulfilment_status = 'not_available')
+                                        THEN 'not_available'
+                                    WHEN BOOL_OR(m.fulfilment_status = 'expected') THEN 'expected'
+                                    ELSE 'in_stock' END AS status,
+                               MAX(m.fulfilment_date) AS date
+                          FROM mrp_production mp
+                          LEFT JOIN stock_move m ON m.raw_material_production_id = mp.id
+                                AND m.state NOT IN ('draft', 'done', 'cancel')
+                         WHERE (mp.state IN %(open)s OR mp.ingredient_availability IS NOT NULL)
+                           AND %(scope)s
+                         GROUP BY mp.id
+                  ) agg
+                 WHERE mp.id = agg.id
+                   AND (mp.ingredient_availability IS DISTINCT FROM agg.status
+                        OR mp.ingredient_availability_date IS DISTINCT FROM agg.date)
+                """,
+                open=OPEN_MO_STATES,
+                scope=scope,
+            )
+        )
+        self.env["mrp.production"].invalidate_model(
+            ["ingredient_availability", "ingredient_availability_date"]
+        )
+
+    def _write_figures(self, product_ids, lines, components, in_stock, expected):
+        """Replace the Stock figures of the products, one row per warehouse."""
+        committed = defaultdict(float)
+        for line in lines:
+            if line["open"]:
+                committed[(line["product_id"], line["warehouse_id"])] += line["open_qty"]
+        for move in components:
+            committed[(move["product_id"], move["warehouse_id"])] += move["qty"]
+        self.env["sale.fulfilment.stock"]._replace_figures(
+            product_ids, in_stock, expected, committed
+        )

@@ -1,0 +1,135 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+FIGURES = ("in_stock_qty", "expected_qty", "committed_qty", "safety_stock_qty")
+
+
+class SaleFulfilmentStock(models.Model):
+    """Stock figures per product and warehouse, as Katana's Stock screen shows.
+
+    Rows are written by the booking (``sale.fulfilment.booking``) in bulk, so
+    the list can be sorted, filtered and grouped like any stored data.
+    """
+
+    _name = "sale.fulfilment.stock"
+    _description = "Stock figures"
+    _order = "calculated_stock_qty, product_id, warehouse_id"
+    _rec_name = "product_id"
+
+    product_id = fields.Many2one("product.product", required=True, index=True, readonly=True)
+    product_tmpl_id = fields.Many2one(related="product_id.product_tmpl_id", string="Template")
+    categ_id = fields.Many2one(
+        "product.category", string="Category", index=True, readonly=True
+    )
+    warehouse_id = fields.Many2one("stock.warehouse", required=True, index=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    uom_id = fields.Many2one(related="product_id.uom_id", string="Unit")
+    in_stock_qty = fields.Float(
+        string="In stock",
+        digits="Product Unit of Measure",
+        readonly=True,
+        help="On hand in the warehouse's internal locations.",
+    )
+    expected_qty = fields.Float(
+        string="Expected",
+        digits="Product Unit of Measure",
+        readonly=True,
+        help="Confirmed supply not yet received: receipts of confirmed purchase and "
+        "outsourcing orders, output of confirmed manufacturing orders, other incoming "
+        "transfers. Requests for quotation and draft manufacturing orders do not count.",
+    )
+    committed_qty = fields.Float(
+        string="Committed",
+        digits="Product Unit of Measure",
+        readonly=True,
+        help="Open quantity of confirmed sales lines plus components not yet consumed by "
+        "confirmed manufacturing orders.",
+    )
+    safety_stock_qty = fields.Float(
+        string="Safety stock",
+        digits="Product Unit of Measure",
+        readonly=True,
+        help="Minimum quantity of the warehouse's active reordering rules.",
+    )
+    calculated_stock_qty = fields.Float(
+        string="Calculated stock",
+        digits="Product Unit of Measure",
+        readonly=True,
+        index=True,
+        help="In stock + Expected - Committed - Safety stock. Below zero, that much is "
+        "missing to serve every open order.",
+    )
+    missing_qty = fields.Float(
+        string="Missing",
+        digits="Product Unit of Measure",
+        readonly=True,
+        help="What Calculated stock lacks to reach zero: the quantity to make or buy.",
+    )
+
+    _sql_constraints = [
+        (
+            "product_warehouse_uniq",
+            "UNIQUE(product_id, warehouse_id)",
+            "One row of stock figures per product and warehouse.",
+        )
+    ]
+
+    @api.model
+    def _replace_figures(self, product_ids, in_stock, expected, committed):
+        """Rewrite the rows of ``product_ids`` (all rows if None) in two statements."""
+        cr = self.env.cr
+        only = SQL("TRUE") if product_ids is None else SQL("product_id = ANY(%s)", product_ids)
+        cr.execute(
+            SQL(
+                """
+                SELECT product_id, warehouse_id, SUM(product_min_qty)
+                  FROM stock_warehouse_orderpoint
+                 WHERE active AND %s
+                 GROUP BY product_id, warehouse_id
+                """,
+                only,
+            )
+        )
+        safety = {(pid, wid): qty for pid, wid, qty in cr.fetchall()}
+        figures = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
+        for column, values in enumerate((in_stock, expected, committed, safety)):
+            for key, qty in values.items():
+                if key[1] and qty:
+                    figures[key][column] += qty
+        cr.execute(SQL("DELETE FROM sale_fulfilment_stock WHERE %s", only))
+        if figures:
+            keys = list(figures)
+            cr.execute(
+                SQL(
+                    """
+                    INSERT INTO sale_fulfilment_stock (
+                        product_id, warehouse_id, company_id, categ_id,
+                        in_stock_qty, expected_qty, committed_qty, safety_stock_qty,
+                        calculated_stock_qty, missing_qty,
+                        create_uid, write_uid, create_date, write_date)
+                    SELECT v.product_id, v.warehouse_id, w.company_id, pt.categ_id,
+                           v.in_stock, v.expected, v.committed, v.safety,
+                           v.in_stock + v.expected - v.committed - v.safety,
+                           GREATEST(0, v.committed + v.safety - v.in_stock - v.expected),
+                           %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
+                      FROM unnest(%(pids)s::int[], %(wids)s::int[], %(in_stock)s::float8[],
+                                  %(expected)s::float8[], %(committed)s::float8[],
+                                  %(safety)s::float8[])
+                           AS v(product_id, warehouse_id, in_stock, expected, committed, safety)
+                      JOIN stock_warehouse w ON w.id = v.warehouse_id
+                      JOIN product_product pp ON pp.id = v.product_id
+                      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                    """,
+                    uid=self.env.uid,
+                    pids=[k[0] for k in keys],
+                    wids=[k[1] for k in keys],
+                    in_stock=[figures[k][0] for k in keys],
+                    expected=[figures[k][1] for k in keys],
+                    committed=[figures[k][2] for k in keys],
+                    safety=[figures[k][3] for k in keys],
+                )
+            )
+        self.invalidate_model()
+
