@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .sale_fulfilment_stock import FIGURES
 
@@ -40,6 +40,7 @@ class ProductProduct(models.Model):
         help="In stock + Expected - Committed - Safety stock.",
     )
 
+    @api.depends_context("warehouse_id", "allowed_company_ids")
     def _compute_fulfilment_figures(self):
         domain = [("product_id", "in", self.ids)]
         warehouse = self.env.context.get("warehouse_id")
@@ -51,8 +52,10 @@ class ProductProduct(models.Model):
             )
         else:
             domain.append(("company_id", "in", self.env.companies.ids))
-        groups = self.env["sale.fulfilment.stock"].sudo()._read_group(
-            domain, ["product_id"], [f"{name}:sum" for name in FIGURES]
+        groups = (
+            self.env["sale.fulfilment.stock"]
+            .sudo()
+            ._read_group(domain, ["product_id"], [f"{name}:sum" for name in FIGURES])
         )
         totals = {product.id: values for product, *values in groups}
         for product in self:

@@ -4,7 +4,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..booking import EXPECTED, IN_STOCK, NOT_AVAILABLE, Demand, Pool, Supply
+from ..booking import EXPECTED, Demand, Pool, Supply
 
 DIRTY_KEY = "sale_fulfilment.dirty_products"
 # Worst first: an order shows the most severe status among its lines.

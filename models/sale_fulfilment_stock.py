@@ -20,9 +20,7 @@ class SaleFulfilmentStock(models.Model):
 
     product_id = fields.Many2one("product.product", required=True, index=True, readonly=True)
     product_tmpl_id = fields.Many2one(related="product_id.product_tmpl_id", string="Template")
-    categ_id = fields.Many2one(
-        "product.category", string="Category", index=True, readonly=True
-    )
+    categ_id = fields.Many2one("product.category", string="Category", index=True, readonly=True)
     warehouse_id = fields.Many2one("stock.warehouse", required=True, index=True, readonly=True)
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     uom_id = fields.Many2one(related="product_id.uom_id", string="Unit")
@@ -132,4 +130,4 @@ class SaleFulfilmentStock(models.Model):
                 )
             )
         self.invalidate_model()
-
+        self.env["product.product"].invalidate_model([*FIGURES, "calculated_stock_qty"])

@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.tools import float_repr
 
 AVAILABILITY_STATUSES = [
     ("in_stock", "In stock"),
@@ -61,10 +60,9 @@ class SaleOrderLine(models.Model):
     def _explain_availability(self):
         details = self.availability_details or {}
         unit = self.product_id.uom_id.name or ""
-        digits = self.product_id.uom_id.decimal_places or 0
 
         def qty(value):
-            return f"{float_repr(value, digits)} {unit}".strip()
+            return f"{value:g} {unit}".strip()
 
         if self.availability_status == "delivered":
             return self.env._("Everything has been delivered.")

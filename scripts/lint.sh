@@ -16,8 +16,8 @@ mapfile -t xml < <(git ls-files -co --exclude-standard '*.xml')
 prettier=("$NODE_DIR/node_modules/.bin/prettier" --plugin="$NODE_DIR/node_modules/@prettier/plugin-xml/src/plugin.js")
 
 if [ "$fix" = --fix ]; then
-    ruff check --fix .
     ruff format .
+    ruff check --fix .
     [ "${#xml[@]}" = 0 ] || "${prettier[@]}" --write "${xml[@]}"
 else
     ruff check .

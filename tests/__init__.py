@@ -1,2 +1,4 @@
+from . import test_availability
 from . import test_booking
+from . import test_demo_and_access
 from . import test_ranks

@@ -1,4 +1,6 @@
-from odoo import Command
+from datetime import timedelta
+
+from odoo import Command, fields
 from odoo.tests import TransactionCase
 
 
@@ -62,3 +64,44 @@ class FulfilmentCase(TransactionCase):
         if confirm:
             order.action_confirm()
         return order
+
+    def _settle(self):
+        """End of transaction, as far as the addon is concerned: pending re-bookings run."""
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+
+    @classmethod
+    def _purchase(cls, product, qty, days=7, partner=None, confirm=True):
+        order = cls.env["purchase.order"].create(
+            {
+                "partner_id": (partner or cls.vendor).id,
+                "picking_type_id": cls.warehouse.in_type_id.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "product_qty": qty,
+                            "date_planned": fields.Datetime.now() + timedelta(days=days),
+                        }
+                    )
+                ],
+            }
+        )
+        if confirm:
+            order.button_confirm()
+        return order
+
+    @classmethod
+    def _production(cls, product, qty, days=3, confirm=True, **vals):
+        production = cls.env["mrp.production"].create(
+            {
+                "product_id": product.id,
+                "product_qty": qty,
+                "picking_type_id": cls.warehouse.manu_type_id.id,
+                "date_start": fields.Datetime.now() + timedelta(days=days),
+                **vals,
+            }
+        )
+        if confirm:
+            production.action_confirm()
+        return production
