@@ -8,3 +8,5 @@ from . import stock_move
 from . import stock_quant
 from . import stock_warehouse_orderpoint
 from . import product_product
+from . import purchase_order
+from . import purchase_order_line

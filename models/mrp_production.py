@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 
 INGREDIENT_STATUSES = [
     ("in_stock", "In stock"),
@@ -42,6 +43,16 @@ class MrpProduction(models.Model):
         help="Make to order: made for one sales line, which its output is promised to. "
         "Make in batch: made to stock; its output joins the stock any line may book.",
     )
+    fulfilment_sale_line_ids = fields.Many2many(
+        "sale.order.line",
+        "sale_fulfilment_production_line_rel",
+        "production_id",
+        "sale_line_id",
+        string="Made for",
+        readonly=True,
+        copy=False,
+        help="The sales lines this order was created for from the fulfilment wizard.",
+    )
     ingredient_availability = fields.Selection(
         INGREDIENT_STATUSES,
         string="Ingredients",
@@ -59,14 +70,60 @@ class MrpProduction(models.Model):
         help="The date of the latest expected supply the components booked.",
     )
 
+    def init(self):
+        res = super().init()
+        # Two users answering the same line at once get one MO and one error.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS mrp_production_one_open_make_to_order
+                ON mrp_production (sale_line_id)
+             WHERE fulfilment_mode = 'make_to_order' AND state NOT IN ('done', 'cancel')
+            """
+        )
+        return res
+
+    def _compute_sale_order_count(self):
+        res = super()._compute_sale_order_count()
+        for production in self:
+            if production.fulfilment_sale_line_ids and not production.sale_order_count:
+                production.sale_order_count = len(production.fulfilment_sale_line_ids.order_id)
+        return res
+
+    def action_view_sale_orders(self):
+        if self.fulfilment_sale_line_ids and not self.sale_line_id:
+            orders = self.fulfilment_sale_line_ids.order_id
+            action = {"type": "ir.actions.act_window", "res_model": "sale.order"}
+            if len(orders) == 1:
+                return {**action, "view_mode": "form", "res_id": orders.id}
+            return {
+                **action,
+                "name": self.env._("Sales orders of %(mo)s", mo=self.name),
+                "view_mode": "list,form",
+                "domain": [("id", "in", orders.ids)],
+            }
+        return super().action_view_sale_orders()
+
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.context.get("sale_fulfilment_sync"):
+            for vals in vals_list:
+                if vals.get("fulfilment_mode") == "make_to_order" or (
+                    vals.get("sale_line_id") and vals.get("fulfilment_mode")
+                ):
+                    raise UserError(
+                        self.env._(
+                            "Make-to-order manufacturing orders are created from the sales "
+                            "line, with the fulfilment wizard."
+                        )
+                    )
         productions = super().create(vals_list)
         productions.filtered(lambda p: not p.schedule_priority)._append_to_ranks()
         productions._mark_for_booking()
         return productions
 
     def write(self, vals):
+        if not self.env.context.get("sale_fulfilment_sync"):
+            self._check_make_to_order_lock(vals)
         res = super().write(vals)
         if BOOKING_INPUTS & set(vals):
             self._mark_for_booking()
@@ -79,3 +136,70 @@ class MrpProduction(models.Model):
         self.env["sale.fulfilment.booking"]._mark_products(
             self.product_id.ids + self.move_raw_ids.product_id.ids
         )
+
+    def _check_make_to_order_lock(self, vals):
+        locked = {"product_id", "sale_line_id", "fulfilment_mode", "product_uom_id"}
+        if self.filtered(lambda p: p.state in ("draft", "confirmed")):
+            locked.add("product_qty")
+        if not locked & set(vals):
+            return
+        for production in self:
+            if production.fulfilment_mode != "make_to_order" or not production.sale_line_id:
+                continue
+            if production.state in ("draft", "confirmed") or (locked - {"product_qty"}) & set(vals):
+                raise UserError(
+                    self.env._(
+                        "%(mo)s is made to order for %(order)s - %(product)s: its product, "
+                        "quantity and link follow the sales line and cannot be changed here. "
+                        "Change the sales line instead.",
+                        mo=production.name,
+                        order=production.sale_line_id.order_id.name,
+                        product=production.product_id.display_name,
+                    )
+                )
+
+    def _fulfilment_started(self):
+        self.ensure_one()
+        return (
+            self.state not in ("draft", "confirmed")
+            or bool(self.qty_producing)
+            or any(self.move_raw_ids.mapped("picked"))
+        )
+
+    def _fulfilment_set_quantity(self, qty):
+        """Resize a not started make-to-order MO, components included."""
+        self.ensure_one()
+        factor = qty / self.product_qty
+        self._update_raw_moves(factor)
+        for move in self.move_finished_ids.filtered(lambda m: m.state not in ("done", "cancel")):
+            move.product_uom_qty = move.product_uom_qty * factor
+        self.with_context(sale_fulfilment_sync=True).product_qty = qty
+
+    def _unlink_from_sale_line(self, message):
+        """Turn a started make-to-order MO into a batch MO, said on both sides."""
+        for production in self:
+            line = production.sale_line_id
+            deliveries = production.move_finished_ids.move_dest_ids.filtered(
+                lambda m, line=line: m.sale_line_id == line and m.state not in ("done", "cancel")
+            )
+            production.move_finished_ids.write(
+                {"move_dest_ids": [Command.unlink(m.id) for m in deliveries]}
+            )
+            deliveries.write({"procure_method": "make_to_stock", "created_production_id": False})
+            deliveries._recompute_state()
+            production.with_context(sale_fulfilment_sync=True).write(
+                {"sale_line_id": False, "fulfilment_mode": "make_in_batch"}
+            )
+            production.message_post(body=message)
+            line.order_id.message_post(body=message)
+
+    def _action_open_fulfilment_documents(self):
+        action = {"type": "ir.actions.act_window", "res_model": "mrp.production"}
+        if len(self) == 1:
+            return {**action, "view_mode": "form", "res_id": self.id}
+        return {
+            **action,
+            "name": self.env._("Manufacturing orders"),
+            "view_mode": "list,form",
+            "domain": [("id", "in", self.ids)],
+        }

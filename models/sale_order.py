@@ -37,6 +37,30 @@ class SaleOrder(models.Model):
         help="The latest date on which one of its Expected lines is expected to be covered.",
     )
 
+    fulfilment_production_count = fields.Integer(
+        string="Fulfilment MOs", compute="_compute_fulfilment_counts"
+    )
+    fulfilment_purchase_count = fields.Integer(
+        string="Fulfilment POs", compute="_compute_fulfilment_counts"
+    )
+
+    @api.depends("order_line.fulfilment_production_ids", "order_line.fulfilment_purchase_line_ids")
+    def _compute_fulfilment_counts(self):
+        for order in self:
+            order.fulfilment_production_count = len(order.order_line.fulfilment_production_ids)
+            order.fulfilment_purchase_count = len(
+                order.order_line.fulfilment_purchase_line_ids.order_id
+            )
+
+    def action_view_fulfilment_productions(self):
+        self.ensure_one()
+        return self.order_line.fulfilment_production_ids._action_open_fulfilment_documents()
+
+    def action_view_fulfilment_purchases(self):
+        self.ensure_one()
+        purchases = self.order_line.fulfilment_purchase_line_ids.order_id
+        return purchases._action_open_fulfilment_documents()
+
     @api.model_create_multi
     def create(self, vals_list):
         orders = super().create(vals_list)
@@ -52,6 +76,12 @@ class SaleOrder(models.Model):
     def action_confirm(self):
         res = super().action_confirm()
         self.filtered(lambda o: o.state == "sale")._append_to_ranks()
+        return res
+
+    def _action_cancel(self):
+        lines = self.order_line
+        res = super()._action_cancel()
+        lines._release_make_to_order_productions()
         return res
 
     def action_rebuild_availability(self):

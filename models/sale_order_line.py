@@ -1,4 +1,10 @@
-from odoo import api, fields, models
+from collections import defaultdict
+
+from psycopg2.errors import UniqueViolation
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare
 
 AVAILABILITY_STATUSES = [
     ("in_stock", "In stock"),
@@ -13,6 +19,12 @@ BOOKING_HELP = (
     "orders) in date order. In stock: all of it from stock. Expected: some of it from "
     "expected supply. Not available: some of it could not be booked."
 )
+FULFILMENT_MODES = [
+    ("make_to_order", "Make to order"),
+    ("make_in_batch", "Make in batch"),
+    ("buy", "Buy"),
+    ("outsource", "Outsource"),
+]
 # Fields of a line whose change can move what it books.
 BOOKING_INPUTS = {"product_id", "product_uom_qty", "product_uom", "display_type", "order_id"}
 
@@ -45,6 +57,33 @@ class SaleOrderLine(models.Model):
         "could cover for this line, given the lines ranked before it.",
     )
     availability_details = fields.Json(readonly=True, copy=False)
+    fulfilment_mode = fields.Selection(
+        FULFILMENT_MODES,
+        string="Fulfilment",
+        readonly=True,
+        copy=False,
+        help="How the line is being fulfilled, chosen in the fulfilment wizard: Make to "
+        "order (an MO made for this line alone), Make in batch (an MO made to stock), "
+        "Buy (a purchase order) or Outsource (a subcontracting purchase order).",
+    )
+    fulfilment_production_ids = fields.Many2many(
+        "mrp.production",
+        "sale_fulfilment_production_line_rel",
+        "sale_line_id",
+        "production_id",
+        string="Fulfilment MOs",
+        readonly=True,
+        copy=False,
+    )
+    fulfilment_purchase_line_ids = fields.Many2many(
+        "purchase.order.line",
+        "sale_fulfilment_purchase_line_rel",
+        "sale_line_id",
+        "purchase_line_id",
+        string="Fulfilment purchase lines",
+        readonly=True,
+        copy=False,
+    )
     availability_explanation = fields.Text(
         string="Why",
         compute="_compute_availability_explanation",
@@ -107,8 +146,367 @@ class SaleOrderLine(models.Model):
         res = super().write(vals)
         if touched:
             self.env["sale.fulfilment.booking"]._mark_products(before + self.product_id.ids)
+        if "product_uom_qty" in vals:
+            self.filtered(
+                lambda line: line.order_id.state == "sale"
+            )._sync_make_to_order_productions()
         return res
 
     def unlink(self):
         self.env["sale.fulfilment.booking"]._mark_products(self.product_id.ids)
         return super().unlink()
+
+    # ------------------------------------------------------------------
+    # Fulfilment options
+    # ------------------------------------------------------------------
+    def _fulfilment_open_qty(self):
+        """Open quantity in the product's unit."""
+        self.ensure_one()
+        open_qty = self.product_uom_qty - self.qty_delivered
+        return self.product_uom._compute_quantity(open_qty, self.product_id.uom_id)
+
+    def _fulfilment_open_production(self):
+        self.ensure_one()
+        return (
+            self.env["mrp.production"]
+            .sudo()
+            .search(
+                [
+                    ("sale_line_id", "=", self.id),
+                    ("fulfilment_mode", "=", "make_to_order"),
+                    ("state", "not in", ("done", "cancel")),
+                ],
+                limit=1,
+            )
+        )
+
+    def _fulfilment_bom(self, mode, partner=None):
+        self.ensure_one()
+        Bom = self.env["mrp.bom"].sudo()
+        company = self.order_id.company_id
+        if mode == "outsource":
+            return Bom._bom_subcontract_find(
+                self.product_id,
+                company_id=company.id,
+                bom_type="subcontract",
+                subcontractor=partner,
+            )
+        return Bom._bom_find(self.product_id, company_id=company.id)[self.product_id]
+
+    def _fulfilment_default_partner(self, mode):
+        self.ensure_one()
+        if mode == "buy":
+            seller = self.product_id.with_company(self.order_id.company_id)._select_seller(
+                quantity=None, uom_id=self.product_id.uom_po_id
+            )
+            return seller.partner_id
+        if mode == "outsource":
+            boms = (
+                self.env["mrp.bom"]
+                .sudo()
+                .search(
+                    self.env["mrp.bom"]._bom_find_domain(
+                        self.product_id,
+                        company_id=self.order_id.company_id.id,
+                        bom_type="subcontract",
+                    ),
+                    limit=1,
+                )
+            )
+            return boms.subcontractor_ids[:1]
+        return self.env["res.partner"]
+
+    def _fulfilment_blocked_reason(self, mode, partner=None):
+        """Why ``mode`` cannot apply to this line, or False."""
+        self.ensure_one()
+        order = self.order_id
+        if order.company_id not in self.env.companies:
+            return self.env._(
+                "it belongs to another company (%(company)s)", company=order.company_id.name
+            )
+        if order.state in ("draft", "sent"):
+            return self.env._("the order is a quotation; confirm it first")
+        if order.state == "cancel":
+            return self.env._("the order is cancelled")
+        if order.locked:
+            return self.env._("the order is locked")
+        if self.display_type or not self.product_id.is_storable:
+            return self.env._("it is not a storable product")
+        if self._fulfilment_open_qty() <= 0:
+            return self.env._("nothing is left to deliver")
+        user = self.env.user
+        if mode in ("make_to_order", "make_in_batch"):
+            if not user.has_group("mrp.group_mrp_user"):
+                return self.env._("making needs the Manufacturing / User right")
+            bom = self._fulfilment_bom(mode)
+            if not bom:
+                return self.env._(
+                    "%(product)s has no bill of materials", product=self.product_id.display_name
+                )
+            if bom.type == "phantom":
+                return self.env._(
+                    "%(product)s has a kit bill of materials", product=self.product_id.display_name
+                )
+            if bom.type != "normal":
+                return self.env._(
+                    "%(product)s has no manufacturing bill of materials",
+                    product=self.product_id.display_name,
+                )
+            if mode == "make_to_order":
+                existing = self._fulfilment_open_production()
+                if existing:
+                    return self.env._("it already has the make-to-order %(mo)s", mo=existing.name)
+        elif mode in ("buy", "outsource"):
+            if not user.has_group("purchase.group_purchase_user"):
+                return self.env._("buying needs the Purchase / User right")
+            if not self.product_id.purchase_ok:
+                return self.env._(
+                    "%(product)s cannot be purchased", product=self.product_id.display_name
+                )
+            partner = partner or self._fulfilment_default_partner(mode)
+            if mode == "buy" and not partner:
+                return self.env._(
+                    "%(product)s has no vendor; choose one", product=self.product_id.display_name
+                )
+            if mode == "outsource":
+                if not partner:
+                    return self.env._(
+                        "%(product)s has no subcontracting bill of materials",
+                        product=self.product_id.display_name,
+                    )
+                if not self._fulfilment_bom(mode, partner):
+                    return self.env._(
+                        "%(product)s has no subcontracting bill of materials for %(partner)s",
+                        product=self.product_id.display_name,
+                        partner=partner.display_name,
+                    )
+        return False
+
+    def _fulfil(self, mode, quantities=None, partners=None, rfq_only=False):
+        """Create what serves the lines of ``self`` in ``mode``.
+
+        :param quantities: {line id: quantity in the product's unit}; the open
+            quantity when missing (make to order only takes that)
+        :param partners: {line id: res.partner} for Buy and Outsource
+        :return: the created (or completed) mrp.production or purchase.order
+        """
+        if mode not in dict(FULFILMENT_MODES):
+            raise UserError(self.env._("Unknown fulfilment option %(mode)s.", mode=mode))
+        if not self:
+            raise UserError(self.env._("Select at least one sales line to fulfil."))
+        quantities = quantities or {}
+        partners = partners or {}
+        errors = []
+        requests = []
+        for line in self:
+            partner = partners.get(line.id) or line._fulfilment_default_partner(mode)
+            reason = line._fulfilment_blocked_reason(mode, partner)
+            open_qty = line._fulfilment_open_qty() if not reason else 0.0
+            qty = quantities.get(line.id, open_qty)
+            rounding = line.product_id.uom_id.rounding
+            if not reason and float_compare(qty, 0, precision_rounding=rounding) <= 0:
+                reason = self.env._("the quantity must be positive")
+            if (
+                not reason
+                and mode == "make_to_order"
+                and float_compare(qty, open_qty, precision_rounding=rounding)
+            ):
+                reason = self.env._(
+                    "make to order makes exactly the open quantity (%(qty)s)", qty=open_qty
+                )
+            if reason:
+                errors.append(f"{line.order_id.name} - {line.product_id.display_name}: {reason}")
+            requests.append((line, qty, partner))
+        if errors:
+            raise UserError(
+                self.env._("Nothing was created:\n%(errors)s", errors="\n".join(errors))
+            )
+        if mode == "make_to_order":
+            documents = self._fulfil_make_to_order(requests)
+        elif mode == "make_in_batch":
+            documents = self._fulfil_make_in_batch(requests)
+        else:
+            documents = self._fulfil_purchase(requests, mode, rfq_only)
+        self.sudo().write({"fulfilment_mode": mode})
+        return documents
+
+    def _fulfil_make_to_order(self, requests):
+        Production = self.env["mrp.production"]
+        vals_list = [line._prepare_fulfilment_production_vals(qty) for line, qty, _p in requests]
+        for line, _qty, _partner in requests:
+            deliveries = line._fulfilment_delivery_moves()
+            # The MO's output goes to this delivery, not to whoever is first.
+            deliveries._do_unreserve()
+            deliveries.write({"procure_method": "make_to_order"})
+        try:
+            with self.env.cr.savepoint():
+                productions = Production.with_context(sale_fulfilment_sync=True).create(vals_list)
+                productions.action_confirm()
+                self.env.flush_all()
+        except UniqueViolation as error:
+            raise UserError(
+                self.env._(
+                    "Another make-to-order manufacturing order was just created for one of "
+                    "these lines by someone else. Reload to see it."
+                )
+            ) from error
+        for production in productions:
+            production.move_finished_ids.move_dest_ids._recompute_state()
+        return productions
+
+    def _fulfilment_delivery_moves(self):
+        """The line's first delivery moves still to do (the pick step in multi-step)."""
+        return self.move_ids.filtered(
+            lambda m: m.state not in ("done", "cancel") and not m.move_orig_ids
+        )
+
+    def _prepare_fulfilment_production_vals(self, qty, mode="make_to_order"):
+        self.ensure_one()
+        order = self.order_id
+        vals = {
+            "product_id": self.product_id.id,
+            "product_qty": qty,
+            "product_uom_id": self.product_id.uom_id.id,
+            "bom_id": self._fulfilment_bom(mode).id,
+            "picking_type_id": order.warehouse_id.manu_type_id.id,
+            "company_id": order.company_id.id,
+            "origin": order.name,
+            "fulfilment_mode": mode,
+            "fulfilment_sale_line_ids": [Command.link(self.id)],
+        }
+        if mode == "make_to_order":
+            vals["sale_line_id"] = self.id
+            vals["move_dest_ids"] = [Command.link(m.id) for m in self._fulfilment_delivery_moves()]
+        return vals
+
+    def _fulfil_make_in_batch(self, requests):
+        """One MO per product and warehouse, for the sum of its lines' quantities."""
+        groups = defaultdict(lambda: [self.browse(), 0.0])
+        for line, qty, _partner in requests:
+            group = groups[(line.product_id, line.order_id.warehouse_id)]
+            group[0] |= line
+            group[1] += qty
+        vals_list = []
+        for lines, qty in groups.values():
+            vals = lines[0]._prepare_fulfilment_production_vals(qty, mode="make_in_batch")
+            vals["origin"] = ", ".join(dict.fromkeys(lines.order_id.mapped("name")))
+            vals["fulfilment_sale_line_ids"] = [Command.set(lines.ids)]
+            vals_list.append(vals)
+        productions = self.env["mrp.production"].create(vals_list)
+        productions.action_confirm()
+        return productions
+
+    def _fulfil_purchase(self, requests, mode, rfq_only):
+        """One PO per vendor and company, joining that vendor's draft RFQ if any."""
+        PurchaseOrder = self.env["purchase.order"]
+        by_vendor = defaultdict(list)
+        for line, qty, partner in requests:
+            by_vendor[(partner, line.order_id.company_id, line.order_id.warehouse_id)].append(
+                (line, qty)
+            )
+        orders = PurchaseOrder
+        for (partner, company, warehouse), items in by_vendor.items():
+            picking_type = warehouse.in_type_id
+            order = PurchaseOrder.search(
+                [
+                    ("partner_id", "=", partner.id),
+                    ("company_id", "=", company.id),
+                    ("state", "=", "draft"),
+                    ("picking_type_id", "=", picking_type.id),
+                    ("is_outsourced", "=", mode == "outsource"),
+                ],
+                order="id desc",
+                limit=1,
+            )
+            origins = list(dict.fromkeys(line.order_id.name for line, _qty in items))
+            line_vals = [
+                Command.create(
+                    {
+                        "product_id": line.product_id.id,
+                        "product_qty": line.product_id.uom_id._compute_quantity(
+                            qty, line.product_id.uom_po_id
+                        ),
+                        "product_uom": line.product_id.uom_po_id.id,
+                        "fulfilment_sale_line_ids": [Command.link(line.id)],
+                    }
+                )
+                for line, qty in items
+            ]
+            if order:
+                known = (order.origin or "").split(", ")
+                order.write(
+                    {
+                        "order_line": line_vals,
+                        "origin": ", ".join(dict.fromkeys(k for k in known + origins if k)),
+                    }
+                )
+            else:
+                order = PurchaseOrder.with_company(company).create(
+                    {
+                        "partner_id": partner.id,
+                        "company_id": company.id,
+                        "picking_type_id": picking_type.id,
+                        "origin": ", ".join(origins),
+                        "is_outsourced": mode == "outsource",
+                        "order_line": line_vals,
+                    }
+                )
+            orders |= order
+        if not rfq_only:
+            orders.button_confirm()
+        return orders
+
+    def action_open_fulfilment_wizard(self):
+        return self.env["sale.order.line.fulfilment"]._action_open(self)
+
+    def action_view_fulfilment_documents(self):
+        self.ensure_one()
+        productions = self.fulfilment_production_ids
+        purchases = self.fulfilment_purchase_line_ids.order_id
+        if productions and not purchases:
+            return productions._action_open_fulfilment_documents()
+        return purchases._action_open_fulfilment_documents()
+
+    def _sync_make_to_order_productions(self):
+        """A make-to-order MO follows its line's quantity until it has started."""
+        for line in self:
+            production = line._fulfilment_open_production()
+            if not production:
+                continue
+            open_qty = line._fulfilment_open_qty()
+            rounding = line.product_id.uom_id.rounding
+            if not float_compare(production.product_qty, open_qty, precision_rounding=rounding):
+                continue
+            if production._fulfilment_started():
+                production._unlink_from_sale_line(
+                    self.env._(
+                        "The quantity of %(order)s - %(product)s changed to %(qty)s after "
+                        "%(mo)s had started: %(mo)s is now made in batch, to stock.",
+                        order=line.order_id.name,
+                        product=line.product_id.display_name,
+                        qty=line.product_uom_qty,
+                        mo=production.name,
+                    )
+                )
+            elif float_compare(open_qty, 0, precision_rounding=rounding) <= 0:
+                production.with_context(sale_fulfilment_sync=True).action_cancel()
+            else:
+                production._fulfilment_set_quantity(open_qty)
+
+    def _release_make_to_order_productions(self):
+        """The line is cancelled: its MO is cancelled, or made to stock if started."""
+        for line in self:
+            production = line._fulfilment_open_production()
+            if not production:
+                continue
+            if production._fulfilment_started():
+                production._unlink_from_sale_line(
+                    self.env._(
+                        "%(order)s was cancelled after %(mo)s had started: %(mo)s is now made "
+                        "in batch, to stock.",
+                        order=line.order_id.name,
+                        mo=production.name,
+                    )
+                )
+            else:
+                production.with_context(sale_fulfilment_sync=True).action_cancel()

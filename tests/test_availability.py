@@ -173,13 +173,7 @@ class TestAvailability(FulfilmentCase):
         urgent = self._order([(self.table, 1)])
         mto_order = self._order([(self.table, 2)])
         later = self._order([(self.table, 1)])
-        mo = self._production(
-            self.table,
-            2,
-            days=4,
-            sale_line_id=mto_order.order_line.id,
-            fulfilment_mode="make_to_order",
-        )
+        mo = mto_order.order_line._fulfil("make_to_order")
         self._settle()
         self.assertEqual(urgent.order_line.availability_status, "in_stock")
         self.assertEqual(mto_order.order_line.availability_status, "expected")
@@ -195,9 +189,7 @@ class TestAvailability(FulfilmentCase):
         self._stock(self.top, 2)
         mto_order = self._order([(self.table, 2)])
         later = self._order([(self.table, 2)])
-        mo = self._production(
-            self.table, 2, sale_line_id=mto_order.order_line.id, fulfilment_mode="make_to_order"
-        )
+        mo = mto_order.order_line._fulfil("make_to_order")
         mo.qty_producing = 2
         mo.move_raw_ids.picked = True
         mo.button_mark_done()

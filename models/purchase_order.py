@@ -1,0 +1,47 @@
+from odoo import api, fields, models
+
+
+class PurchaseOrder(models.Model):
+    _inherit = "purchase.order"
+
+    is_outsourced = fields.Boolean(
+        string="Outsourced",
+        copy=False,
+        index=True,
+        help="Created by the Outsource option of the fulfilment wizard: the vendor makes the "
+        "product from a subcontracting bill of materials.",
+    )
+    fulfilment_sale_order_count = fields.Integer(
+        string="Sales", compute="_compute_fulfilment_sale_order_count"
+    )
+
+    @api.depends("order_line.fulfilment_sale_line_ids")
+    def _compute_fulfilment_sale_order_count(self):
+        for order in self:
+            order.fulfilment_sale_order_count = len(
+                order.order_line.fulfilment_sale_line_ids.order_id
+            )
+
+    def action_view_fulfilment_sale_orders(self):
+        self.ensure_one()
+        orders = self.order_line.fulfilment_sale_line_ids.order_id
+        action = {"type": "ir.actions.act_window", "res_model": "sale.order"}
+        if len(orders) == 1:
+            return {**action, "view_mode": "form", "res_id": orders.id}
+        return {
+            **action,
+            "name": self.env._("Sales orders of %(po)s", po=self.name),
+            "view_mode": "list,form",
+            "domain": [("id", "in", orders.ids)],
+        }
+
+    def _action_open_fulfilment_documents(self):
+        action = {"type": "ir.actions.act_window", "res_model": "purchase.order"}
+        if len(self) == 1:
+            return {**action, "view_mode": "form", "res_id": self.id}
+        return {
+            **action,
+            "name": self.env._("Purchase orders"),
+            "view_mode": "list,form",
+            "domain": [("id", "in", self.ids)],
+        }
