@@ -1,5 +1,6 @@
 from . import fulfilment_rank_mixin
 from . import sale_fulfilment_booking
+from . import sale_fulfilment_priority
 from . import sale_fulfilment_stock
 from . import sale_order
 from . import sale_order_line

@@ -1,6 +1,8 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from .sale_fulfilment_priority import SYNC_CONTEXT
+
 INGREDIENT_STATUSES = [
     ("in_stock", "In stock"),
     ("expected", "Expected"),
@@ -131,6 +133,10 @@ class MrpProduction(models.Model):
 
     def _on_ranks_changed(self):
         self._mark_for_booking()
+        if not self.env.context.get(SYNC_CONTEXT) and any(
+            p.fulfilment_mode == "make_to_order" and p.sale_line_id for p in self
+        ):
+            self.env["sale.fulfilment.priority"]._sync_orders_to_productions()
 
     def _mark_for_booking(self):
         self.env["sale.fulfilment.booking"]._mark_products(

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from .sale_fulfilment_priority import SYNC_CONTEXT
 from .sale_order_line import AVAILABILITY_STATUSES, BOOKING_HELP
 
 # Fields of an order whose change can move what its lines book.
@@ -84,6 +85,41 @@ class SaleOrder(models.Model):
         lines._release_make_to_order_productions()
         return res
 
+    def action_reserve_in_rank_order(self):
+        """Redo Odoo's reservations of these orders' products in rank order.
+
+        Deliveries are reserved by Sales priority, then MO components by Schedule
+        rank, Odoo's star first. Picked quantities are left where they are.
+        """
+        orders = self or self.search([("state", "=", "sale")])
+        products = orders.order_line.product_id.filtered("is_storable")
+        moves = self.env["stock.move"].search(
+            [
+                ("product_id", "in", products.ids),
+                ("state", "in", ("confirmed", "waiting", "partially_available", "assigned")),
+                ("picked", "=", False),
+                "|",
+                "&",
+                ("sale_line_id", "!=", False),
+                ("move_orig_ids", "=", False),
+                ("raw_material_production_id", "!=", False),
+            ]
+        )
+        moves._do_unreserve()
+        moves._action_assign()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "Reservations of %(count)s products redone in rank order.",
+                    count=len(products),
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
     def action_rebuild_availability(self):
         """Rebuild every status and figure now, as the scheduled action does."""
         if not self.env.user.has_group("sales_team.group_sale_manager"):
@@ -93,6 +129,8 @@ class SaleOrder(models.Model):
 
     def _on_ranks_changed(self):
         self._mark_for_booking()
+        if not self.env.context.get(SYNC_CONTEXT):
+            self.env["sale.fulfilment.priority"]._sync_productions_to_orders()
 
     def _mark_for_booking(self):
         self.env["sale.fulfilment.booking"]._mark_products(self.order_line.product_id.ids)

@@ -352,6 +352,7 @@ class SaleOrderLine(models.Model):
             ) from error
         for production in productions:
             production.move_finished_ids.move_dest_ids._recompute_state()
+        self.env["sale.fulfilment.priority"]._sync_productions_to_orders()
         return productions
 
     def _fulfilment_delivery_moves(self):

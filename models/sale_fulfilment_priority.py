@@ -1,0 +1,67 @@
+from odoo import api, models
+from odoo.tools import SQL
+
+SYNC_CONTEXT = "sale_fulfilment_rank_sync"
+OPEN_MAKE_TO_ORDER = SQL(
+    "mp.fulfilment_mode = 'make_to_order' AND mp.state NOT IN ('done', 'cancel')"
+)
+
+
+class SaleFulfilmentPriority(models.AbstractModel):
+    """Keeps Sell ranks and Schedule ranks in step, both ways.
+
+    Only make-to-order MOs and the orders they serve take part, and each side
+    is reordered among the ranks it already holds: batch MOs and orders
+    without make-to-order MOs never move. Each sync is two queries and one
+    bulk update whatever the number of orders; the context flag stops the
+    echo, so a reorder on one side causes one reorder on the other.
+    """
+
+    _name = "sale.fulfilment.priority"
+    _description = "Sales and schedule rank sync"
+
+    @api.model
+    def _sync_productions_to_orders(self):
+        """Order the make-to-order MOs as their orders are, lines together."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT mp.id
+                  FROM mrp_production mp
+                  JOIN sale_order_line sol ON sol.id = mp.sale_line_id
+                  JOIN sale_order so ON so.id = sol.order_id
+                 WHERE %s
+                 ORDER BY so.fulfilment_priority, so.date_order, so.id, sol.sequence, sol.id,
+                          mp.id
+                """,
+                OPEN_MAKE_TO_ORDER,
+            )
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        productions = self.env["mrp.production"].sudo().with_context(**{SYNC_CONTEXT: True})
+        return productions.browse(ids)._set_ranks()
+
+    @api.model
+    def _sync_orders_to_productions(self):
+        """Order the orders with make-to-order MOs as their first MO is scheduled."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT sol.order_id
+                  FROM mrp_production mp
+                  JOIN sale_order_line sol ON sol.id = mp.sale_line_id
+                 WHERE %s
+                 GROUP BY sol.order_id
+                 ORDER BY MIN(mp.schedule_priority), sol.order_id
+                """,
+                OPEN_MAKE_TO_ORDER,
+            )
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        orders = self.env["sale.order"].sudo().with_context(**{SYNC_CONTEXT: True})
+        moved = orders.browse(ids)._set_ranks()
+        # The dragged MO's order now sits where the MO went; its other MOs join it.
+        self._sync_productions_to_orders()
+        return moved
