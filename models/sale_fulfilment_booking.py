@@ -1,4 +1,5 @@
 import json
+import logging
 from collections import defaultdict
 
 from odoo import api, fields, models
@@ -6,7 +7,9 @@ from odoo.tools import SQL
 
 from ..booking import EXPECTED, Demand, Pool, Supply
 
+_logger = logging.getLogger(__name__)
 DIRTY_KEY = "sale_fulfilment.dirty_products"
+LOCK_KEY = "sale_fulfilment.booking"
 # Worst first: an order shows the most severe status among its lines.
 SEVERITY = {
     "not_available": 5,
@@ -61,7 +64,18 @@ class SaleFulfilmentBooking(models.AbstractModel):
 
     @api.model
     def _cron_rebuild(self):
+        """Rebuild everything, unless a rebuild is already running.
+
+        A second rebuild waiting for the first would book from a snapshot taken
+        before the first committed and fail to serialize; the running one
+        already produces the full result, so the second steps aside.
+        """
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [LOCK_KEY])
+        if not self.env.cr.fetchone()[0]:
+            _logger.info("Availability rebuild skipped: another rebuild is running.")
+            return False
         self.sudo()._rebook(None)
+        return True
 
     # ------------------------------------------------------------------
     # Booking
@@ -75,7 +89,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
         cr = self.env.cr
         # Two rebuilds at once would each book from their own snapshot and
         # the last writer would win: queue them instead.
-        cr.execute("SELECT pg_advisory_xact_lock(hashtext('sale_fulfilment.booking'))")
+        cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [LOCK_KEY])
         pids = SQL("ANY(%s)", sorted(product_ids)) if product_ids is not None else None
 
         def product_filter(column):
