@@ -164,6 +164,37 @@ class MrpProduction(models.Model):
                     )
                 )
 
+    def button_mark_done(self):
+        make_to_order = self.filtered(lambda p: p.fulfilment_mode == "make_to_order")
+        res = super().button_mark_done()
+        make_to_order._fulfilment_adopt_backorders()
+        return res
+
+    def _fulfilment_adopt_backorders(self):
+        """The backorder of a partly done make-to-order MO makes the rest for the same line.
+
+        Odoo copies ``sale_line_id`` and the delivery it feeds, but not
+        ``fulfilment_mode``: without it the backorder's output would join the
+        pool while going to this line, and the line could get a second MO. Done
+        here, once the original is done, as the database allows one open
+        make-to-order MO per line.
+        """
+        for production in self.filtered(lambda p: p.state == "done" and p.sale_line_id):
+            backorders = production.procurement_group_id.mrp_production_ids.filtered(
+                lambda p, done=production: (
+                    p != done
+                    and p.sale_line_id == done.sale_line_id
+                    and not p.fulfilment_mode
+                    and p.state not in ("done", "cancel")
+                )
+            )
+            backorders.with_context(sale_fulfilment_sync=True).write(
+                {
+                    "fulfilment_mode": "make_to_order",
+                    "fulfilment_sale_line_ids": [Command.link(production.sale_line_id.id)],
+                }
+            )
+
     def _fulfilment_started(self):
         self.ensure_one()
         return (
@@ -196,6 +227,9 @@ class MrpProduction(models.Model):
             production.with_context(sale_fulfilment_sync=True).write(
                 {"sale_line_id": False, "fulfilment_mode": "make_in_batch"}
             )
+            # The line no longer has an MO of its own: it now books the pool.
+            if line.fulfilment_mode == "make_to_order":
+                line.sudo().fulfilment_mode = "make_in_batch"
             production.message_post(body=message)
             line.order_id.message_post(body=message)
 

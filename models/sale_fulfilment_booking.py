@@ -108,9 +108,9 @@ class SaleFulfilmentBooking(models.AbstractModel):
 
         # Done make-to-order output waits in stock for its own line.
         for line in lines:
-            if line["open"] and line["mto_state"] == "done":
+            if line["mto_state"] and line["mto_waiting_qty"]:
                 key = (line["product_id"], line["warehouse_id"])
-                on_hand[key] = on_hand.get(key, 0.0) - min(line["open_qty"], line["mto_qty"])
+                on_hand[key] = on_hand.get(key, 0.0) - line["mto_waiting_qty"]
 
         demands = defaultdict(list)
         for line in lines:
@@ -154,24 +154,26 @@ class SaleFulfilmentBooking(models.AbstractModel):
                        sol.qty_delivered / lu.factor * pu.factor AS delivered_qty,
                        sol.availability_status, sol.availability_date, sol.missing_qty,
                        sol.availability_details::text AS details,
-                       mto.state AS mto_state, mto.date_finished AS mto_date,
-                       mto.qty_produced AS mto_qty, mto.name AS mto_name
+                       mto.open AS mto_open, mto.date AS mto_date,
+                       COALESCE(mto.done_qty, 0) AS mto_done_qty, mto.names AS mto_name
                   FROM sale_order_line sol
                   JOIN sale_order so ON so.id = sol.order_id
                   JOIN product_product pp ON pp.id = sol.product_id
                   JOIN product_template pt ON pt.id = pp.product_tmpl_id
                   JOIN uom_uom lu ON lu.id = sol.product_uom
                   JOIN uom_uom pu ON pu.id = pt.uom_id
-                  LEFT JOIN LATERAL (
-                        SELECT mp.state, mp.date_finished, mp.name,
-                               mp.product_qty AS qty_produced
+                  LEFT JOIN (
+                        SELECT mp.sale_line_id,
+                               BOOL_OR(mp.state != 'done') AS open,
+                               MAX(mp.date_finished) FILTER (WHERE mp.state != 'done') AS date,
+                               SUM(mp.product_qty) FILTER (WHERE mp.state = 'done') AS done_qty,
+                               STRING_AGG(mp.name, ', ' ORDER BY mp.id) AS names
                           FROM mrp_production mp
-                         WHERE mp.sale_line_id = sol.id
-                           AND mp.fulfilment_mode = 'make_to_order'
+                         WHERE mp.fulfilment_mode = 'make_to_order'
+                           AND mp.sale_line_id IS NOT NULL
                            AND mp.state != 'cancel'
-                         ORDER BY mp.state = 'done', mp.id DESC
-                         LIMIT 1
-                  ) mto ON TRUE
+                         GROUP BY mp.sale_line_id
+                  ) mto ON mto.sale_line_id = sol.id
                  WHERE %(filter)s
                    AND (
                         (so.state = 'sale' AND sol.display_type IS NULL
@@ -189,8 +191,13 @@ class SaleFulfilmentBooking(models.AbstractModel):
         for line in lines:
             line["open_qty"] = max(line["ordered_qty"] - line["delivered_qty"], 0.0)
             line["open"] = bool(line["storable"] and line["open_qty"] > 0)
-            if line["mto_state"] and not line["open"]:
-                line["mto_state"] = None
+            line["mto_state"] = None
+            if line["open"] and line["mto_name"]:
+                line["mto_state"] = "open" if line["mto_open"] else "done"
+            # Made for this line, not delivered yet: in stock, but promised.
+            line["mto_waiting_qty"] = min(
+                line["open_qty"], max(line["mto_done_qty"] - line["delivered_qty"], 0.0)
+            )
         return lines
 
     def _fetch_component_demands(self, product_filter):

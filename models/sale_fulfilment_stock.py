@@ -18,10 +18,15 @@ class SaleFulfilmentStock(models.Model):
     _order = "calculated_stock_qty, product_id, warehouse_id"
     _rec_name = "product_id"
 
-    product_id = fields.Many2one("product.product", required=True, index=True, readonly=True)
+    # Derived rows: they go with their product or warehouse, never keep it.
+    product_id = fields.Many2one(
+        "product.product", required=True, index=True, readonly=True, ondelete="cascade"
+    )
     product_tmpl_id = fields.Many2one(related="product_id.product_tmpl_id", string="Template")
     categ_id = fields.Many2one("product.category", string="Category", index=True, readonly=True)
-    warehouse_id = fields.Many2one("stock.warehouse", required=True, index=True, readonly=True)
+    warehouse_id = fields.Many2one(
+        "stock.warehouse", required=True, index=True, readonly=True, ondelete="cascade"
+    )
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     uom_id = fields.Many2one(related="product_id.uom_id", string="Unit")
     in_stock_qty = fields.Float(

@@ -191,7 +191,16 @@ class SaleOrderLine(models.Model):
                 bom_type="subcontract",
                 subcontractor=partner,
             )
-        return Bom._bom_find(self.product_id, company_id=company.id)[self.product_id]
+        # A kit first: Odoo delivers the product as its components whatever other
+        # BoM it has. Then the manufacturing BoM, which a subcontracting BoM of the
+        # same product must not hide; else whatever BoM there is, for the message.
+        for bom_type in ("phantom", "normal", False):
+            bom = Bom._bom_find(self.product_id, company_id=company.id, bom_type=bom_type)[
+                self.product_id
+            ]
+            if bom:
+                return bom
+        return Bom
 
     def _fulfilment_default_partner(self, mode):
         self.ensure_one()
@@ -353,7 +362,8 @@ class SaleOrderLine(models.Model):
         for production in productions:
             production.move_finished_ids.move_dest_ids._recompute_state()
         self.env["sale.fulfilment.priority"]._sync_productions_to_orders()
-        return productions
+        # Without the sync context: the lock applies to whoever gets them back.
+        return productions.with_env(self.env)
 
     def _fulfilment_delivery_moves(self):
         """The line's first delivery moves still to do (the pick step in multi-step)."""

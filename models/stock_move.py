@@ -84,7 +84,7 @@ class StockMove(models.Model):
             force_qty=force_qty
         )
         if not force_qty:
-            again = moves._fulfilment_release_lower_ranked() if False else moves.browse()
+            again = moves._fulfilment_release_lower_ranked()
             if again:
                 super(StockMove, again.with_context(**{ASSIGNING: True}))._action_assign()
         return res

@@ -3,4 +3,7 @@ from . import test_booking
 from . import test_demo_and_access
 from . import test_priority_sync
 from . import test_ranks
+from . import test_rebuild_concurrency
 from . import test_fulfilment
+from . import test_fulfilment_access
+from . import test_fulfilment_concurrency

@@ -105,3 +105,55 @@ class FulfilmentCase(TransactionCase):
         if confirm:
             production.action_confirm()
         return production
+
+    @classmethod
+    def _kit_product(cls, name="Table kit"):
+        """A kit: a phantom bill of materials of a table top and four legs."""
+        kit = cls._product(name, sale_ok=True)
+        cls.env["mrp.bom"].create(
+            {
+                "product_tmpl_id": kit.product_tmpl_id.id,
+                "product_qty": 1,
+                "type": "phantom",
+                "bom_line_ids": [
+                    Command.create({"product_id": cls.leg.id, "product_qty": 4}),
+                    Command.create({"product_id": cls.top.id, "product_qty": 1}),
+                ],
+            }
+        )
+        return kit
+
+    @classmethod
+    def _subcontracted_product(cls, name="Cushion", subcontractor=None, component=None):
+        """A purchasable product made by a subcontractor from a subcontracting BoM."""
+        product = cls._product(name, sale_ok=True, purchase_ok=True)
+        component = component or cls._product(f"{name} fabric")
+        cls.env["mrp.bom"].create(
+            {
+                "product_tmpl_id": product.product_tmpl_id.id,
+                "product_qty": 1,
+                "type": "subcontract",
+                "subcontractor_ids": [Command.set((subcontractor or cls.subcontractor).ids)],
+                "bom_line_ids": [Command.create({"product_id": component.id, "product_qty": 2})],
+            }
+        )
+        return product
+
+    def _deliver(self, order, qty=None):
+        """Validate the order's delivery for ``qty`` (everything reserved by default)."""
+        picking = order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+        for move in picking.move_ids:
+            move.quantity = qty if qty is not None else move.product_uom_qty
+            move.picked = True
+        picking.with_context(skip_backorder=True, skip_sms=True).button_validate()
+        return picking
+
+    def _produce(self, production):
+        """Stock the components and finish ``production`` for its whole quantity."""
+        for move in production.move_raw_ids:
+            self._stock(move.product_id, move.product_uom_qty, production.location_src_id)
+        production.action_assign()
+        production.qty_producing = production.product_qty
+        production.move_raw_ids.picked = True
+        production.button_mark_done()
+        return production

@@ -38,10 +38,10 @@ class TestRanks(FulfilmentCase):
         self.env.invalidate_all()
         few = orders[:3]
         # The ranks, then the re-booking of the orders' product: the same for 3 or 30.
-        with self.assertQueryCount(__system__=15):
+        with self.assertQueryCount(__system__=16):
             few.browse(list(reversed(few.ids)))._set_ranks()
         self.env.invalidate_all()
-        with self.assertQueryCount(__system__=15):
+        with self.assertQueryCount(__system__=16):
             orders.browse(list(reversed(orders.ids)))._set_ranks()
         self.assertEqual(
             self.env["sale.order"].search([("id", "in", orders.ids)], order="fulfilment_priority"),

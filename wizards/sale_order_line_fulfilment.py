@@ -97,7 +97,8 @@ class SaleOrderLineFulfilment(models.TransientModel):
         self.write(
             {
                 "line_ids": [Command.create({"sale_line_id": line.id}) for line in open_lines],
-                "left_out": left_out
+                # An empty recordset would be written as the text "sale.order.line()".
+                "left_out": bool(left_out)
                 and self.env._(
                     "Left out, as they need nothing: %(lines)s",
                     lines=", ".join(

@@ -72,8 +72,17 @@ class SaleOrderLineFulfilmentLine(models.TransientModel):
                 rows[0].quantity += extra
             if mode in ("buy", "outsource"):
                 for row in rows:
-                    seller = product._select_seller(
-                        partner_id=row.partner_id, quantity=row.quantity, uom_id=product.uom_id
+                    # quantity=None: a price line whose minimum is above the suggestion
+                    # is exactly the one to respect, not one to filter out.
+                    sellers = product._get_filtered_sellers(
+                        partner_id=row.partner_id, quantity=None, uom_id=product.uom_id
                     )
-                    if seller and seller.min_qty > row.quantity:
-                        row.quantity = seller.min_qty
+                    minimum = min(
+                        (
+                            seller.product_uom._compute_quantity(seller.min_qty, product.uom_id)
+                            for seller in sellers
+                        ),
+                        default=0.0,
+                    )
+                    if minimum > row.quantity:
+                        row.quantity = minimum
