@@ -24,7 +24,7 @@ class TestRebuildConcurrency(TransactionCase):
                     env = api.Environment(cr, SUPERUSER_ID, {})
                     barrier.wait()
                     env["sale.fulfilment.booking"]._cron_rebuild()
-            except Exception as error:  # noqa: BLE001 - reported below
+            except Exception as error:  # reported below
                 errors.append(error)
 
         threads = [threading.Thread(target=rebuild) for _i in range(2)]
