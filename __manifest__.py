@@ -7,10 +7,16 @@
     "website": "https://github.com/sale-fulfilment/sale_fulfilment",
     "license": "LGPL-3",
     "category": "Manufacturing/Manufacturing",
+    # sale_management: the Sales app and its menu (Odoo 18 hides them without it);
     # sale_mrp: make-to-order MOs linked to sales lines (sale_line_id);
     # purchase_stock: Buy, and receipts as expected supply;
     # mrp_subcontracting_purchase: Outsource, subcontracting BoMs on purchase.
-    "depends": ["sale_mrp", "purchase_stock", "mrp_subcontracting_purchase"],
+    "depends": [
+        "sale_management",
+        "sale_mrp",
+        "purchase_stock",
+        "mrp_subcontracting_purchase",
+    ],
     "data": [
         "security/ir.model.access.csv",
         "security/sale_fulfilment_security.xml",
@@ -25,6 +31,14 @@
     "demo": [
         "demo/demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "sale_fulfilment/static/src/views/*.js",
+        ],
+        "web.assets_tests": [
+            "sale_fulfilment/static/tests/tours/*.js",
+        ],
+    },
     "post_init_hook": "post_init_hook",
     "installable": True,
 }

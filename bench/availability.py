@@ -27,6 +27,8 @@ import threading
 import time
 from contextlib import contextmanager
 
+import psycopg2
+
 import odoo
 
 MARKER_KEY = "sale_fulfilment.bench_dataset"
@@ -50,7 +52,10 @@ PAGE = 80
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     parser.add_argument("-c", "--config", required=True, help="Odoo configuration file")
     parser.add_argument("-d", "--database", default="sf_bench")
     size = parser.add_argument_group("data set (a change needs a new database: run.sh does it)")
@@ -67,7 +72,9 @@ def parse_args(argv):
     size.add_argument("--seed", type=int, default=42, help="seed of the random data")
     run = parser.add_argument_group("measurements")
     run.add_argument(
-        "--sample", type=int, default=500, help="lines for Odoo's _compute_qty_at_date"
+        "--sample",
+        default="500",
+        help="lines for Odoo's _compute_qty_at_date (comma-separated for several sizes)",
     )
     run.add_argument(
         "--scaling",
@@ -75,12 +82,17 @@ def parse_args(argv):
         help="line counts of the scaling table (comma-separated, empty to skip)",
     )
     run.add_argument(
+        "--repeat", type=int, default=3, help="repeats of the full rebuild (median reported)"
+    )
+    run.add_argument(
         "--profile", action="store_true", help="cProfile the full rebuild (Python side)"
     )
     run.add_argument(
         "--explain",
-        action="store_true",
-        help="EXPLAIN ANALYZE the slowest queries of the full rebuild",
+        type=int,
+        default=0,
+        metavar="N",
+        help="EXPLAIN ANALYZE the N slowest queries of the full rebuild's 1st run",
     )
     args = parser.parse_args(argv)
     if not args.database.startswith("sf_bench"):
@@ -96,7 +108,7 @@ def out(text=""):
 
 
 def table(headers, rows, align=None):
-    rows = [[str(cell) for cell in row] for row in rows]
+    rows = [[str(cell) for cell in row] + [""] * (len(headers) - len(row)) for row in rows]
     widths = [max(len(str(h)), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     align = align or ["<"] + [">"] * (len(headers) - 1)
 
@@ -129,6 +141,7 @@ class Measure:
         self.time = 0.0
         self.queries = 0
         self.log = []
+        self.steps = []
 
     @property
     def sql_time(self):
@@ -869,27 +882,31 @@ def build_dataset(env, args):
     return steps
 
 
-def vacuum(dbname):
-    """VACUUM ANALYZE, as autovacuum would do after an import (needs autocommit)."""
-    import psycopg2  # noqa: PLC0415 - only needed here
+DATASET_TABLES = (
+    "product_template",
+    "product_product",
+    "stock_quant",
+    "sale_order",
+    "sale_order_line",
+    "stock_picking",
+    "stock_move",
+    "mrp_production",
+    "purchase_order",
+    "purchase_order_line",
+)
 
+
+def vacuum(dbname, tables=DATASET_TABLES):
+    """VACUUM ANALYZE, autovacuum's job after an import or a big rollback.
+
+    VACUUM cannot run in a transaction: this uses its own autocommit connection.
+    """
     _name, info = odoo.sql_db.connection_info_for(dbname)
     connection = psycopg2.connect(**info)
     try:
         connection.autocommit = True
         with connection.cursor() as cursor:
-            for name in (
-                "product_template",
-                "product_product",
-                "stock_quant",
-                "sale_order",
-                "sale_order_line",
-                "stock_picking",
-                "stock_move",
-                "mrp_production",
-                "purchase_order",
-                "purchase_order_line",
-            ):
+            for name in tables:
                 cursor.execute(f"VACUUM ANALYZE {name}")
     finally:
         connection.close()
@@ -931,6 +948,41 @@ def ensure_dataset(registry, args):
 # ----------------------------------------------------------------------
 # Measurements
 # ----------------------------------------------------------------------
+# What the measurements write, vacuumed between blocks: each block starts
+# from the same just-imported state, without the dead rows of the last one.
+WRITTEN_TABLES = (
+    "sale_order_line",
+    "sale_order",
+    "stock_move",
+    "mrp_production",
+    "sale_fulfilment_stock",
+)
+
+
+@contextmanager
+def transaction(registry, dbname):
+    """A cursor whose work is rolled back, then a VACUUM of what it wrote."""
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        try:
+            yield cr, env
+        finally:
+            cr.rollback()
+    vacuum(dbname, WRITTEN_TABLES)
+
+
+def load():
+    """Load average and CPU pressure: other work on the machine skews timings."""
+    text = "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    try:
+        with open("/proc/pressure/cpu", encoding="utf-8") as pressure:
+            some = pressure.readline().split()
+        text += ", CPU pressure (tasks waiting) " + " ".join(some[1:4])
+    except (OSError, IndexError):
+        pass
+    return text
+
+
 def machine(cr):
     model = "unknown"
     try:
@@ -941,34 +993,51 @@ def machine(cr):
                     break
     except OSError:
         pass
+    memory = "unknown"
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as meminfo:
+            memory = f"{int(meminfo.readline().split()[1]) / 1024 / 1024:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
         usable = os.cpu_count()
+    settings = ", ".join(
+        f"{name}={scalar(cr, f'SHOW {name}')}"
+        for name in ("jit", "work_mem", "shared_buffers", "max_parallel_workers_per_gather")
+    )
     return [
         ("date", datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")),
         ("nproc", f"{usable} (of {os.cpu_count()} online)"),
         ("CPU", model),
-        ("load average", " ".join(f"{x:.2f}" for x in os.getloadavg())),
+        ("memory", memory),
+        ("load at start", load()),
         ("Python", platform.python_version()),
         ("PostgreSQL", scalar(cr, "SHOW server_version")),
+        ("PostgreSQL settings", settings),
         ("Odoo", odoo.release.version),
     ]
 
 
+OPEN_LINES = """
+      FROM sale_order_line sol
+      JOIN sale_order so ON so.id = sol.order_id
+      JOIN product_product pp ON pp.id = sol.product_id
+      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+     WHERE so.state = 'sale' AND sol.display_type IS NULL AND pt.is_storable
+       AND sol.qty_delivered < sol.product_uom_qty
+"""
+
+
 def dataset_figures(cr):
     cr.execute(
-        """
+        f"""
         SELECT
           (SELECT count(*) FROM product_product pp JOIN product_template pt
                ON pt.id = pp.product_tmpl_id WHERE pt.is_storable AND pp.active),
           (SELECT count(*) FROM sale_order WHERE state = 'sale'),
-          (SELECT count(*) FROM sale_order_line sol
-             JOIN sale_order so ON so.id = sol.order_id
-             JOIN product_product pp ON pp.id = sol.product_id
-             JOIN product_template pt ON pt.id = pp.product_tmpl_id
-            WHERE so.state = 'sale' AND sol.display_type IS NULL AND pt.is_storable
-              AND sol.qty_delivered < sol.product_uom_qty),
+          (SELECT count(*) {OPEN_LINES}),
           (SELECT count(*) FROM stock_quant q JOIN stock_location l ON l.id = q.location_id
             WHERE l.usage = 'internal'),
           (SELECT count(*) FROM mrp_production WHERE state IN ('confirmed', 'progress')),
@@ -983,33 +1052,116 @@ def dataset_figures(cr):
 
 
 def query_breakdown(result, top=None):
-    rows = []
     log = list(enumerate(result.log, 1))
     if top:
         log = sorted(log, key=lambda item: -item[1][0])[:top]
-    for index, (delay, query, _params) in log:
-        rows.append((index, f"{delay * 1000:.1f}", short_sql(query)))
-    table(["#", "ms", "query"], rows, [">", ">", "<"])
+    table(
+        ["#", "ms", "query"],
+        [(index, f"{delay * 1000:.1f}", short_sql(query)) for index, (delay, query, _p) in log],
+        [">", ">", "<"],
+    )
     out(
-        f"SQL {result.sql_time:.2f} s of {result.time:.2f} s; "
-        f"Python and the driver {result.time - result.sql_time:.2f} s."
+        f"SQL (driver included) {result.sql_time:.2f} s of {result.time:.2f} s; "
+        f"the rest, Python: {result.time - result.sql_time:.2f} s."
     )
 
 
-def explain(cr, result, top=3):
-    """EXPLAIN ANALYZE the slowest read queries of ``result`` (in a savepoint)."""
-    reads = [
-        item
-        for item in result.log
-        if short_sql(item[1]).upper().startswith(("SELECT", "WITH"))
-        and "pg_advisory" not in item[1]
+@contextmanager
+def step_timer(env, result):
+    """Time each _fetch_*/_write_* method of the addon's booking and stock models.
+
+    The methods are found, not listed, so renamed or new steps still show up.
+    Nested calls (e.g. _write_orders inside _write_sale_lines) are indented.
+    """
+    steps = []
+    depth = [0]
+    patched = []
+
+    def wrap(original, label):
+        def wrapper(self, *args, **kwargs):
+            entry = [depth[0], label, 0.0, 0, 0.0]
+            steps.append(entry)
+            depth[0] += 1
+            count, logged, start = self.env.cr.sql_log_count, len(result.log), time.perf_counter()
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                entry[2] = time.perf_counter() - start
+                entry[3] = self.env.cr.sql_log_count - count
+                entry[4] = sum(delay for delay, _q, _p in result.log[logged:])
+                depth[0] -= 1
+
+        return wrapper
+
+    for model_name in ("sale.fulfilment.booking", "sale.fulfilment.stock"):
+        if model_name not in env:
+            continue
+        cls = type(env[model_name])
+        names = {
+            name
+            for klass in cls.__mro__
+            if klass.__module__.startswith("odoo.addons.sale_fulfilment")
+            for name in vars(klass)
+            if name.startswith(("_fetch_", "_write_", "_replace_"))
+        }
+        for name in sorted(names):
+            original = getattr(cls, name)
+            if callable(original):
+                patched.append((cls, name, original, name in vars(cls)))
+                setattr(cls, name, wrap(original, name))
+    try:
+        yield steps
+    finally:
+        for cls, name, original, own in reversed(patched):
+            if own:
+                setattr(cls, name, original)
+            else:
+                delattr(cls, name)
+
+
+def print_steps(result, steps):
+    top = [entry for entry in steps if entry[0] == 0]
+    rest = result.time - sum(entry[2] for entry in top)
+    rest_queries = result.queries - sum(entry[3] for entry in top)
+    rows = [
+        ("  " * depth + name, f"{seconds:.2f}", queries, f"{sql:.2f}", f"{seconds - sql:.2f}")
+        for depth, name, seconds, queries, sql in steps
     ]
-    for delay, query, params in sorted(reads, key=lambda item: -item[0])[:top]:
-        out()
-        out(f"EXPLAIN ANALYZE of a {delay * 1000:.0f} ms query: {short_sql(query, 60)}")
-        cr.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}", params)
-        for (row,) in cr.fetchall():
-            out("    " + row)
+    rows.append(("rest: lock, booking walk (booking.Pool), glue", f"{rest:.2f}", rest_queries))
+    rows.append(("total", f"{result.time:.2f}", result.queries, f"{result.sql_time:.2f}"))
+    table(["step (method)", "seconds", "queries", "SQL s", "Python s"], rows)
+
+
+def explain(cr, result, top):
+    """Replay ``result``'s queries in order, EXPLAIN ANALYZE-ing the ``top`` slowest.
+
+    Run from the state the measured run started from, in a savepoint rolled
+    back afterwards, so each statement meets the data it met when measured
+    (the INSERT of the figures after its DELETE, and so on). The client side
+    is shown too: the size of the statement once psycopg2 inlines the
+    parameters, and the time that takes.
+    """
+    slowest = sorted(range(len(result.log)), key=lambda i: -result.log[i][0])[:top]
+    savepoint = cr.savepoint(flush=False)
+    try:
+        for index, (delay, query, params) in enumerate(result.log):
+            if index not in slowest:
+                cr.execute(query, params)
+                continue
+            start = time.perf_counter()
+            text = cr.mogrify(query, params)
+            mogrify = time.perf_counter() - start
+            out()
+            out(
+                f"EXPLAIN ANALYZE of query #{index + 1} ({delay * 1000:.0f} ms when measured; "
+                f"{len(text) / 1e6:.2f} MB of SQL once psycopg2 inlines the parameters, "
+                f"{mogrify * 1000:.0f} ms to build it): {short_sql(query, 60)}"
+            )
+            cr.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}", params)
+            for (row,) in cr.fetchall():
+                out("    " + (row if len(row) <= 160 else row[:157] + "..."))
+    finally:
+        savepoint.close(rollback=True)
 
 
 def rebook(env, product_ids=None):
@@ -1023,19 +1175,7 @@ def per_line_ms(result, lines):
 
 def scaling_sets(cr, targets):
     """Product prefixes (by id) whose open lines reach each target count."""
-    cr.execute(
-        """
-        SELECT sol.product_id, count(*)
-          FROM sale_order_line sol
-          JOIN sale_order so ON so.id = sol.order_id
-          JOIN product_product pp ON pp.id = sol.product_id
-          JOIN product_template pt ON pt.id = pp.product_tmpl_id
-         WHERE so.state = 'sale' AND sol.display_type IS NULL AND pt.is_storable
-           AND sol.qty_delivered < sol.product_uom_qty
-         GROUP BY sol.product_id
-         ORDER BY sol.product_id
-        """
-    )
+    cr.execute(f"SELECT sol.product_id, count(*) {OPEN_LINES} GROUP BY 1 ORDER BY 1")
     counts = cr.fetchall()
     sets = []
     for target in targets:
@@ -1049,46 +1189,30 @@ def scaling_sets(cr, targets):
     return sets
 
 
-def run_measurements(registry, args):
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        out()
-        out("Machine")
-        table(["", ""], machine(cr), ["<", "<"])
+COLD = "1st run (writes every status)"
+WARM = "2nd run (nothing changed)"
 
-        products, orders, open_lines, quants, mos, po_moves, components, moves = dataset_figures(cr)
-        out()
-        out("Data set (whole database: the bench data plus Odoo's and the addon's demo data)")
-        table(
-            ["", "count"],
-            [
-                ("storable products", f"{products:,}"),
-                ("confirmed sale orders", f"{orders:,}"),
-                ("open sale order lines (each with its delivery move)", f"{open_lines:,}"),
-                ("stock quants in internal locations", f"{quants:,}"),
-                ("open MOs (finished moves = expected supply)", f"{mos:,}"),
-                ("open PO receipt moves (expected supply)", f"{po_moves:,}"),
-                ("open MO component moves", f"{components:,}"),
-                ("stock_move rows in all", f"{moves:,}"),
-            ],
-        )
 
-        # Everything below is rolled back at the end: the next run measures the
-        # same "just imported" state.
-        imported = cr.savepoint(flush=True)
+def median(results):
+    return sorted(results, key=lambda r: r.time)[len(results) // 2]
 
-        # -- Full rebuild, twice ------------------------------------------
-        profiler = cProfile.Profile() if args.profile else None
-        env.invalidate_all()
-        with measure(cr, "full rebuild, 1st run (writes every status)") as first:
-            if profiler:
-                profiler.enable()
-            rebook(env)
-            if profiler:
-                profiler.disable()
-        env.invalidate_all()
-        with measure(cr, "full rebuild, 2nd run (nothing changed)") as second:
-            rebook(env)
+
+def rebuild_once(registry, args, jit_off=False, profiler=None):
+    """A full rebuild from the just-imported state, then a second one."""
+    with transaction(registry, args.database) as (cr, env):
+        if jit_off:
+            cr.execute("SET LOCAL jit = off")
+        runs = []
+        for label in (COLD, WARM):
+            env.invalidate_all()
+            with measure(cr, label) as result, step_timer(env, result) as steps:
+                if profiler:
+                    profiler.enable()
+                rebook(env)
+                if profiler:
+                    profiler.disable()
+            result.steps = steps
+            runs.append(result)
         cr.execute(
             """
             SELECT availability_status, count(*) FROM sale_order_line
@@ -1096,216 +1220,294 @@ def run_measurements(registry, args):
             """
         )
         statuses = cr.fetchall()
+    return runs, statuses
 
-        out()
-        out(
-            f"Full rebuild: env['sale.fulfilment.booking']._rebook(None), {open_lines:,} open lines"
+
+def measure_full_rebuild(registry, args, open_lines):
+    """Full rebuilds, repeated; with the server's settings, then with jit off."""
+    profiler = cProfile.Profile() if args.profile else None
+    series = {(COLD, False): [], (WARM, False): [], (COLD, True): [], (WARM, True): []}
+    statuses = []
+    for _repeat in range(args.repeat):
+        for jit_off in (False, True):
+            runs, statuses = rebuild_once(registry, args, jit_off)
+            for result in runs:
+                series[(result.label, jit_off)].append(result)
+    if profiler:
+        rebuild_once(registry, args, profiler=profiler)  # not counted: the profiler is slow
+
+    out()
+    out(
+        "Full rebuild: env['sale.fulfilment.booking']._rebook(None), "
+        f"{open_lines:,} open lines, {args.repeat} repeat(s), the median judged against the "
+        "targets (the min too: the least disturbed repeat); jit off: the same with "
+        "SET LOCAL jit = off (diagnostic)"
+    )
+    rows = []
+    for (label, jit_off), results in series.items():
+        middle = median(results)
+        rows.append(
+            (
+                f"{label}{', jit off' if jit_off else ''}",
+                *(f"{r.time:.2f}" for r in results),
+                f"{middle.time:.2f}",
+                f"{min(r.time for r in results):.2f}",
+                "/".join(sorted({str(r.queries) for r in results})),
+                f"{per_line_ms(middle, open_lines):.4f}",
+                verdict(middle.time <= TARGET_TIME),
+                verdict(min(r.time for r in results) <= TARGET_TIME),
+                verdict(max(r.queries for r in results) <= TARGET_QUERIES),
+            )
         )
-        table(
-            ["run", "seconds", "queries", "ms/line", f"<= {TARGET_TIME:g} s", "<= 30 queries"],
-            [
-                (
-                    r.label,
-                    f"{r.time:.2f}",
-                    r.queries,
-                    f"{per_line_ms(r, open_lines):.4f}",
-                    verdict(r.time <= TARGET_TIME),
-                    verdict(r.queries <= TARGET_QUERIES),
-                )
-                for r in (first, second)
-            ],
-        )
-        out("Line statuses after it: " + ", ".join(f"{s} {n:,}" for s, n in statuses))
-        out()
-        out("Queries of the 1st run, in order")
-        query_breakdown(first)
-        out()
-        out("Queries of the 2nd run, in order")
-        query_breakdown(second)
-        if profiler:
-            stream = io.StringIO()
-            pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(25)
+    table(
+        [
+            "run",
+            *(f"#{i + 1} s" for i in range(args.repeat)),
+            "median s",
+            "min s",
+            "queries",
+            "ms/line",
+            f"median <= {TARGET_TIME:g} s",
+            f"min <= {TARGET_TIME:g} s",
+            f"<= {TARGET_QUERIES} queries",
+        ],
+        rows,
+    )
+    out("Line statuses after it: " + ", ".join(f"{s} {n:,}" for s, n in statuses))
+    for jit_off in (False, True):
+        for label in (COLD, WARM):
+            result = median(series[(label, jit_off)])
+            title = f"the median {label}{', jit off' if jit_off else ''}"
             out()
-            out("cProfile of the 1st run (cumulative, top 25)")
-            out(stream.getvalue())
-        if args.explain:
-            with cr.savepoint(flush=False) as explain_savepoint:
-                explain(cr, first)
-                explain_savepoint.rollback()
+            out(f"Steps of {title}")
+            print_steps(result, result.steps)
+            if not jit_off:
+                out()
+                out(f"Queries of {title}, in order")
+                query_breakdown(result)
+    if profiler:
+        stream = io.StringIO()
+        pstats.Stats(profiler, stream=stream).sort_stats("tottime").print_stats(20)
+        out()
+        out("cProfile of both runs of an extra, uncounted repeat (own time, top 20)")
+        out(stream.getvalue().rstrip())
+    if args.explain:
+        # From the just-imported state again, where the 1st run's queries ran.
+        with transaction(registry, args.database) as (cr, _env):
+            explain(cr, median(series[(COLD, False)]), top=args.explain)
+    return median(series[(COLD, False)]), median(series[(WARM, False)])
 
-        # -- Drag one order to the top of its page ------------------------
+
+def measure_drag(registry, args):
+    with transaction(registry, args.database) as (cr, env):
+        rebook(env)  # booked state, as it is between two transactions
         cr.execute(
-            """
-            SELECT id FROM sale_order WHERE state = 'sale'
-             ORDER BY fulfilment_priority, date_order, id
-            """
+            "SELECT id FROM sale_order WHERE state = 'sale' "
+            "ORDER BY fulfilment_priority, date_order, id"
         )
         ranked = [row[0] for row in cr.fetchall()]
         middle = len(ranked) // 2
         jumped = ranked[max(0, middle - (PAGE - 1)) : middle]
         dragged = env["sale.order"].browse(ranked[middle])
-        moved_set = dragged | env["sale.order"].browse(jumped)
+        orders = dragged | env["sale.order"].browse(jumped)
         cr.execute(
             """
             SELECT count(DISTINCT product_id), count(*) FROM sale_order_line
              WHERE product_id IN (SELECT product_id FROM sale_order_line
                                    WHERE order_id = ANY(%s))
             """,
-            [moved_set.ids],
+            [orders.ids],
         )
-        drag_products, drag_lines = cr.fetchone()
-        drag_savepoint = cr.savepoint(flush=True)
+        products, lines = cr.fetchone()
+        name = dragged.name
         env.invalidate_all()
         with measure(cr, "_set_ranks() (the drop)") as drop:
-            moved = moved_set._set_ranks()
-        with measure(cr, "precommit: _rebook_dirty() of the touched products") as precommit:
+            moved = orders._set_ranks()
+        with measure(cr, "precommit: re-booking of the touched products") as precommit:
             cr.precommit.run()
-        drag_savepoint.close(rollback=True)
-        env.invalidate_all()
-        out()
-        out(
-            f"Drag: order {dragged.name} (rank {middle + 1} of {len(ranked):,}) dropped above "
-            f"the {len(jumped)} orders ranked just before it (one page of {PAGE}); "
-            f"{len(moved)} orders change rank; their products: {drag_products:,}, "
-            f"holding {drag_lines:,} sale lines."
-        )
-        table(
-            ["step", "seconds", "queries"],
-            [
-                (drop.label, f"{drop.time:.3f}", drop.queries),
-                (precommit.label, f"{precommit.time:.3f}", precommit.queries),
-                ("total", f"{drop.time + precommit.time:.3f}", drop.queries + precommit.queries),
-            ],
-        )
-        out()
-        out("Queries of the precommit, slowest 8")
-        query_breakdown(precommit, top=8)
+    out()
+    out(
+        f"Drag: order {name} (rank {middle + 1:,} of {len(ranked):,}) dropped above the "
+        f"{len(jumped)} orders ranked just before it (one page of {PAGE}): "
+        f"(order | orders_above)._set_ranks() then cr.precommit.run(); {len(moved)} orders "
+        f"change rank; their products: {products:,}, holding {lines:,} sale lines."
+    )
+    table(
+        ["step", "seconds", "queries"],
+        [
+            (drop.label, f"{drop.time:.3f}", drop.queries),
+            (precommit.label, f"{precommit.time:.3f}", precommit.queries),
+            ("total", f"{drop.time + precommit.time:.3f}", drop.queries + precommit.queries),
+        ],
+    )
+    out()
+    out("Queries of the precommit, slowest 6")
+    query_breakdown(precommit, top=6)
 
-        # -- Odoo's own availability per line -----------------------------
-        cr.execute(
-            """
-            SELECT sol.id FROM sale_order_line sol
-              JOIN sale_order so ON so.id = sol.order_id
-              JOIN product_product pp ON pp.id = sol.product_id
-              JOIN product_template pt ON pt.id = pp.product_tmpl_id
-             WHERE so.state = 'sale' AND sol.display_type IS NULL AND pt.is_storable
-               AND sol.qty_delivered < sol.product_uom_qty
-             ORDER BY sol.id
-            """
-        )
+
+def measure_odoo(registry, args, size):
+    with transaction(registry, args.database) as (cr, env):
+        cr.execute(f"SELECT sol.id {OPEN_LINES} ORDER BY sol.id")
         line_ids = [row[0] for row in cr.fetchall()]
-        sample = sorted(random.Random(args.seed).sample(line_ids, min(args.sample, len(line_ids))))
+        sample = sorted(random.Random(args.seed).sample(line_ids, min(size, len(line_ids))))
+        cr.execute(
+            "SELECT count(DISTINCT product_id) FROM sale_order_line WHERE id = ANY(%s)", [sample]
+        )
+        products = cr.fetchone()[0]
         lines = env["sale.order.line"].browse(sample)
         env.invalidate_all()
-        with measure(cr, "sale.order.line._compute_qty_at_date") as odoo_compute:
+        with measure(cr, f"Odoo _compute_qty_at_date, {len(sample):,} lines") as result:
             lines._compute_qty_at_date()
-        widget = sum(1 for line in lines if line.display_qty_widget)
-        forecast = sum(1 for line in lines if line.forecast_expected_date)
-        env.invalidate_all()
-        cr.execute(
-            "SELECT count(DISTINCT product_id) FROM sale_order_line WHERE id = ANY(%s)",
-            [sample],
-        )
-        sample_products = cr.fetchone()[0]
-        ours = per_line_ms(first, open_lines)
-        ours_warm = per_line_ms(second, open_lines)
-        theirs = per_line_ms(odoo_compute, len(sample))
-        out()
-        out(
-            f"Odoo's own per-line availability: _compute_qty_at_date() on {len(sample):,} of "
-            f"the same open lines (random sample, seed {args.seed}, {sample_products:,} "
-            f"products), cache invalidated; {widget:,} lines show the widget, "
-            f"{forecast:,} get a forecast date."
-        )
-        table(
-            ["", "lines", "seconds", "queries", "ms/line", "queries/line"],
-            [
-                (
-                    "Odoo _compute_qty_at_date",
-                    f"{len(sample):,}",
-                    f"{odoo_compute.time:.2f}",
-                    f"{odoo_compute.queries:,}",
-                    f"{theirs:.3f}",
-                    f"{odoo_compute.queries / max(len(sample), 1):.2f}",
-                ),
-                (
-                    "sale_fulfilment full rebuild, 1st run",
-                    f"{open_lines:,}",
-                    f"{first.time:.2f}",
-                    first.queries,
-                    f"{ours:.4f}",
-                    f"{first.queries / max(open_lines, 1):.5f}",
-                ),
-                (
-                    "sale_fulfilment full rebuild, 2nd run",
-                    f"{open_lines:,}",
-                    f"{second.time:.2f}",
-                    second.queries,
-                    f"{ours_warm:.4f}",
-                    f"{second.queries / max(open_lines, 1):.5f}",
-                ),
-            ],
-        )
-        ratio = theirs / ours if ours else float("inf")
-        ratio_warm = theirs / ours_warm if ours_warm else float("inf")
-        out(
-            f"Per-line ratio (Odoo / ours): {ratio:,.0f}x against the 1st run, "
-            f"{ratio_warm:,.0f}x against the 2nd; target >= {TARGET_RATIO:g}x: "
-            f"{verdict(ratio >= TARGET_RATIO)}."
-        )
+        result.lines = len(sample)
+        result.products = products
+        result.widget = sum(1 for line in lines if line.display_qty_widget)
+        result.dated = sum(1 for line in lines if line.forecast_expected_date)
+    return result
 
-        # -- Scaling ------------------------------------------------------
-        imported.close(rollback=True)
-        env.invalidate_all()
-        targets = [int(t) for t in args.scaling.split(",") if t.strip()]
-        if targets:
-            rows = []
-            for target, product_ids, lines_count in scaling_sets(cr, targets):
-                savepoint = cr.savepoint(flush=True)
-                env.invalidate_all()
-                with measure(cr, "cold") as cold:
-                    rebook(env, product_ids)
-                env.invalidate_all()
-                with measure(cr, "warm") as warm:
-                    rebook(env, product_ids)
-                savepoint.close(rollback=True)
-                env.invalidate_all()
-                rows.append(
-                    (
-                        f"{target:,}",
-                        f"{len(product_ids):,}",
-                        f"{lines_count:,}",
-                        f"{cold.time:.2f}",
-                        cold.queries,
-                        f"{per_line_ms(cold, lines_count) * 1000:.1f}",
-                        f"{warm.time:.2f}",
-                        warm.queries,
-                        f"{per_line_ms(warm, lines_count) * 1000:.1f}",
-                    )
-                )
-            out()
-            out(
-                "Scaling: _rebook(product_ids) for the first products (by id) holding about "
-                "N open lines; 1st run writes every status (just imported), 2nd run finds "
-                "nothing changed"
-            )
-            table(
-                [
-                    "N",
-                    "products",
-                    "lines",
-                    "1st s",
-                    "queries",
-                    "us/line",
-                    "2nd s",
-                    "queries",
-                    "us/line",
-                ],
-                rows,
-                [">"] * 9,
-            )
-        cr.rollback()
+
+def compare_with_odoo(registry, args, open_lines, first, second):
+    sizes = [int(size) for size in args.sample.split(",") if size.strip()]
+    if not sizes:
+        return
+    results = [measure_odoo(registry, args, size) for size in sizes]
+    ours, ours_warm = per_line_ms(first, open_lines), per_line_ms(second, open_lines)
     out()
+    out(
+        "Odoo's own per-line availability: sale.order.line._compute_qty_at_date() on a random "
+        f"sample (seed {args.seed}) of the same open lines, cache invalidated, measured in "
+        "the same run"
+    )
+    rows = []
+    for result in results:
+        theirs = per_line_ms(result, result.lines)
+        rows.append(
+            (
+                result.label,
+                f"{result.lines:,}",
+                f"{result.products:,}",
+                f"{result.time:.2f}",
+                f"{result.queries:,}",
+                f"{theirs:.3f}",
+                f"{result.queries / max(result.lines, 1):.2f}",
+                f"{theirs / ours:,.1f}x {verdict(theirs / ours >= TARGET_RATIO)}",
+                f"{theirs / ours_warm:,.1f}x {verdict(theirs / ours_warm >= TARGET_RATIO)}",
+            )
+        )
+    for r in (first, second):
+        rows.append(
+            (
+                f"sale_fulfilment full rebuild, median {r.label.split(' (')[0]}",
+                f"{open_lines:,}",
+                "",
+                f"{r.time:.2f}",
+                r.queries,
+                f"{per_line_ms(r, open_lines):.4f}",
+                f"{r.queries / max(open_lines, 1):.5f}",
+            )
+        )
+    table(
+        [
+            "",
+            "lines",
+            "products",
+            "seconds",
+            "queries",
+            "ms/line",
+            "queries/line",
+            "ratio vs 1st",
+            "ratio vs 2nd",
+        ],
+        rows,
+    )
+    out(
+        f"Ratio = Odoo ms/line / our ms/line (full rebuild); target >= {TARGET_RATIO:g}x. "
+        + "; ".join(
+            f"{r.lines:,} lines: {r.widget:,} show the forecast widget, {r.dated:,} get a "
+            "forecast date"
+            for r in results
+        )
+        + "."
+    )
+
+
+def measure_scaling(registry, args):
+    targets = [int(t) for t in args.scaling.split(",") if t.strip()]
+    if not targets:
+        return
+    with registry.cursor() as cr:
+        sets = scaling_sets(cr, targets)
+    rows = []
+    for target, product_ids, lines in sets:
+        with transaction(registry, args.database) as (cr, env):
+            runs = []
+            for label in ("1st", "2nd"):
+                env.invalidate_all()
+                with measure(cr, label) as result:
+                    rebook(env, product_ids)
+                runs.append(result)
+        rows.append(
+            (
+                f"{target:,}",
+                f"{len(product_ids):,}",
+                f"{lines:,}",
+                *(
+                    cell
+                    for r in runs
+                    for cell in (
+                        f"{r.time:.2f}",
+                        r.queries,
+                        f"{per_line_ms(r, lines) * 1000:.1f}",
+                    )
+                ),
+            )
+        )
+    out()
+    out(
+        "Scaling: _rebook(product_ids) for the first products (by id) holding about N open "
+        "lines; the 1st run writes every status (just imported), the 2nd finds nothing changed"
+    )
+    table(
+        ["N", "products", "lines", "1st s", "queries", "us/line", "2nd s", "queries", "us/line"],
+        rows,
+        [">"] * 9,
+    )
+
+
+def run_measurements(registry, args):
+    vacuum(args.database, WRITTEN_TABLES)
+    with registry.cursor() as cr:
+        out()
+        out("Machine")
+        table(["", ""], machine(cr), ["<", "<"])
+        products, orders, open_lines, quants, mos, po_moves, components, moves = dataset_figures(cr)
+    out()
+    out("Data set (whole database: the bench data plus Odoo's and the addon's demo data)")
+    table(
+        ["", "count"],
+        [
+            ("storable products", f"{products:,}"),
+            ("confirmed sale orders", f"{orders:,}"),
+            ("open sale order lines (each with its delivery move)", f"{open_lines:,}"),
+            ("stock quants in internal locations", f"{quants:,}"),
+            ("open MOs (their finished moves are expected supply)", f"{mos:,}"),
+            ("open PO receipt moves (expected supply)", f"{po_moves:,}"),
+            ("open MO component moves", f"{components:,}"),
+            ("stock_move rows in all", f"{moves:,}"),
+        ],
+    )
+    out()
+    out(
+        "Every block below starts from the just-imported state (statuses never computed), "
+        "is rolled back, and is followed by a VACUUM ANALYZE of the tables it wrote."
+    )
+
+    first, second = measure_full_rebuild(registry, args, open_lines)
+    measure_drag(registry, args)
+
+    compare_with_odoo(registry, args, open_lines, first, second)
+    measure_scaling(registry, args)
+    out()
+    out(f"Load at the end: {load()}")
     out("Everything the measurements wrote was rolled back.")
 
 

@@ -2,7 +2,7 @@ import json
 import logging
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import SQL
 
 from ..booking import EXPECTED, Demand, Pool, Supply
@@ -153,7 +153,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                        sol.product_uom_qty / lu.factor * pu.factor AS ordered_qty,
                        sol.qty_delivered / lu.factor * pu.factor AS delivered_qty,
                        sol.availability_status, sol.availability_date, sol.missing_qty,
-                       sol.availability_details::text AS details,
+                       sol.availability_details AS details,
                        mto.open AS mto_open, mto.date AS mto_date,
                        COALESCE(mto.done_qty, 0) AS mto_done_qty, mto.names AS mto_name
                   FROM sale_order_line sol
@@ -213,6 +213,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                  WHERE %(filter)s
                    AND mp.state IN %(states)s
                    AND m.state NOT IN ('draft', 'done', 'cancel')
+                   AND sl.warehouse_id IS NOT NULL
                  ORDER BY mp.schedule_priority, mp.id, m.sequence, m.id
                 """,
                 filter=product_filter(("m", "product_id")),
@@ -293,6 +294,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
         for row in self.env.cr.dictfetchall():
             key = (row["product_id"], row["warehouse_id"])
             expected[key] += row["qty"]
+            row["day"] = row["date"] and str(row["date"].date())
             if not row["promised"]:
                 supplies[key].append(row)
         return supplies, expected
@@ -321,16 +323,13 @@ class SaleFulfilmentBooking(models.AbstractModel):
         changed = []
         for line in lines:
             status, date, missing, details = self._line_result(line, results, supply_info)
-            details_text = json.dumps(details, sort_keys=True) if details else None
-            old_details = (
-                json.dumps(json.loads(line["details"]), sort_keys=True) if line["details"] else None
-            )
             if (
                 status != line["availability_status"]
                 or date != line["availability_date"]
                 or abs(missing - (line["missing_qty"] or 0.0)) > 1e-9
-                or details_text != old_details
+                or details != line["details"]
             ):
+                details_text = json.dumps(details) if details else None
                 changed.append((line["id"], line["order_id"], status, date, missing, details_text))
         if not changed:
             return
@@ -359,36 +358,31 @@ class SaleFulfilmentBooking(models.AbstractModel):
         )
 
     def _line_result(self, line, results, supply_info):
+        """Status, date, missing quantity and, when documents are involved, the
+        details the line's explanation names (what stock alone explains is not
+        stored: the status and the missing quantity say it)."""
         if not line["storable"]:
             return "not_applicable", None, 0.0, None
         if not line["open"]:
             return "delivered", None, 0.0, None
         if line["mto_state"]:
-            document = {"document": line["mto_name"], "qty": line["open_qty"]}
             if line["mto_state"] == "done":
-                return "in_stock", None, 0.0, {"stock": line["open_qty"], "mto": document}
+                return "in_stock", None, 0.0, {"mto": line["mto_name"]}
             date = line["mto_date"] and line["mto_date"].date()
-            document["date"] = fields.Date.to_string(date) if date else None
-            return "expected", date, 0.0, {"stock": 0.0, "mto": document, "supplies": []}
+            return "expected", date, 0.0, {"mto": line["mto_name"], "date": date and str(date)}
         booking = results[("line", line["id"])]
+        if not booking.from_supply:
+            return booking.status, None, booking.missing, None
         supplies = []
         for supply_id, qty, _date in booking.from_supply:
             info = supply_info[supply_id]
-            supplies.append(
-                {
-                    "document": info["document"],
-                    "model": info["model"],
-                    "res_id": info["res_id"],
-                    "qty": qty,
-                    "date": fields.Date.to_string(info["date"].date()) if info["date"] else None,
-                }
-            )
+            supplies.append([info["document"], info["model"], info["res_id"], qty, info["day"]])
         date = booking.date.date() if booking.date and booking.status == EXPECTED else None
         return (
             booking.status,
             date,
             booking.missing,
-            {"stock": booking.from_stock, "supplies": supplies, "missing": booking.missing},
+            {"stock": booking.from_stock, "supplies": supplies},
         )
 
     def _write_orders(self, order_ids):
@@ -481,6 +475,10 @@ class SaleFulfilmentBooking(models.AbstractModel):
                         SELECT mp.id,
                                CASE WHEN mp.state NOT IN %(open)s THEN NULL
                                     WHEN mp.bom_id IS NULL AND COUNT(m.id) = 0 THEN 'no_recipe'
+                                    -- Components outside any warehouse (subcontracting)
+                                    -- are not booked here.
+                                    WHEN COUNT(m.id) > 0 AND COUNT(m.fulfilment_status) = 0
+                                        THEN NULL
                                     WHEN BOOL_OR(m.fulfilment_status = 'not_available')
                                         THEN 'not_available'
                                     WHEN BOOL_OR(m.fulfilment_status = 'expected') THEN 'expected'

@@ -81,7 +81,8 @@ class SaleFulfilmentStock(models.Model):
 
     @api.model
     def _replace_figures(self, product_ids, in_stock, expected, committed):
-        """Rewrite the rows of ``product_ids`` (all rows if None) in two statements."""
+        """Bring the rows of ``product_ids`` (all if None) up to date, writing only
+        the rows that changed, in at most five statements."""
         cr = self.env.cr
         only = SQL("TRUE") if product_ids is None else SQL("product_id = ANY(%s)", product_ids)
         cr.execute(
@@ -101,7 +102,45 @@ class SaleFulfilmentStock(models.Model):
             for key, qty in values.items():
                 if key[1] and qty:
                     figures[key][column] += qty
-        cr.execute(SQL("DELETE FROM sale_fulfilment_stock WHERE %s", only))
+        # Most rows do not change from one booking to the next: write only those.
+        cr.execute(
+            SQL(
+                """
+                SELECT id, product_id, warehouse_id,
+                       in_stock_qty, expected_qty, committed_qty, safety_stock_qty
+                  FROM sale_fulfilment_stock WHERE %s
+                """,
+                only,
+            )
+        )
+        stale, changed = [], []
+        for row_id, pid, wid, *old in cr.fetchall():
+            new = figures.pop((pid, wid), None)
+            if new is None:
+                stale.append(row_id)
+            elif any(abs(a - b) > 1e-9 for a, b in zip(old, new)):
+                changed.append((row_id, *new))
+        if stale:
+            cr.execute(SQL("DELETE FROM sale_fulfilment_stock WHERE id = ANY(%s)", stale))
+        if changed:
+            cr.execute(
+                SQL(
+                    """
+                    UPDATE sale_fulfilment_stock s
+                       SET in_stock_qty = v.in_stock, expected_qty = v.expected,
+                           committed_qty = v.committed, safety_stock_qty = v.safety,
+                           calculated_stock_qty = v.in_stock + v.expected - v.committed - v.safety,
+                           missing_qty = GREATEST(
+                               0, v.committed + v.safety - v.in_stock - v.expected),
+                           write_uid = %s, write_date = now() at time zone 'UTC'
+                      FROM unnest(%s::int[], %s::float8[], %s::float8[], %s::float8[],
+                                  %s::float8[]) AS v(id, in_stock, expected, committed, safety)
+                     WHERE s.id = v.id
+                    """,
+                    self.env.uid,
+                    *([c[i] for c in changed] for i in range(5)),
+                )
+            )
         if figures:
             keys = list(figures)
             cr.execute(

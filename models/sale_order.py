@@ -28,7 +28,6 @@ class SaleOrder(models.Model):
         default="not_applicable",
         readonly=True,
         copy=False,
-        index=True,
         help="The worst availability among the order's lines. " + BOOKING_HELP,
     )
     availability_date = fields.Date(

@@ -38,7 +38,6 @@ class SaleOrderLine(models.Model):
         default="not_applicable",
         readonly=True,
         copy=False,
-        index=True,
         help=BOOKING_HELP,
     )
     availability_date = fields.Date(
@@ -103,35 +102,37 @@ class SaleOrderLine(models.Model):
         def qty(value):
             return f"{value:g} {unit}".strip()
 
-        if self.availability_status == "delivered":
+        status = self.availability_status
+        if status == "delivered":
             return self.env._("Everything has been delivered.")
-        if self.availability_status == "not_applicable" or not details:
+        if status == "not_applicable":
             return self.env._("Nothing to book: not a storable product of a confirmed order.")
-        parts = []
         if details.get("mto"):
-            mto = details["mto"]
-            if self.availability_status == "in_stock":
+            if status == "in_stock":
                 return self.env._(
-                    "Made to order by %(mo)s, done: waiting for delivery.", mo=mto["document"]
+                    "Made to order by %(mo)s, done: waiting for delivery.", mo=details["mto"]
                 )
             return self.env._(
                 "Made to order by %(mo)s, planned to finish on %(date)s.",
-                mo=mto["document"],
-                date=mto.get("date") or self.env._("an unknown date"),
+                mo=details["mto"],
+                date=details.get("date") or self.env._("an unknown date"),
             )
-        if details.get("stock"):
-            parts.append(self.env._("%(qty)s from stock", qty=qty(details["stock"])))
-        for supply in details.get("supplies", ()):
+        open_qty = self._fulfilment_open_qty() if self.product_id else 0.0
+        from_stock = details.get("stock", open_qty - self.missing_qty)
+        parts = []
+        if from_stock > 0:
+            parts.append(self.env._("%(qty)s from stock", qty=qty(from_stock)))
+        for document, _model, _res_id, supply_qty, day in details.get("supplies", ()):
             parts.append(
                 self.env._(
                     "%(qty)s from %(document)s expected on %(date)s",
-                    qty=qty(supply["qty"]),
-                    document=supply["document"],
-                    date=supply.get("date") or self.env._("an unknown date"),
+                    qty=qty(supply_qty),
+                    document=document,
+                    date=day or self.env._("an unknown date"),
                 )
             )
-        if details.get("missing"):
-            parts.append(self.env._("%(qty)s missing", qty=qty(details["missing"])))
+        if self.missing_qty:
+            parts.append(self.env._("%(qty)s missing", qty=qty(self.missing_qty)))
         return "; ".join(parts)
 
     @api.model_create_multi

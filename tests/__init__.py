@@ -7,3 +7,5 @@ from . import test_rebuild_concurrency
 from . import test_fulfilment
 from . import test_fulfilment_access
 from . import test_fulfilment_concurrency
+from . import test_tours
+from . import test_screenshots

@@ -69,6 +69,8 @@ class TestDemoAndAccess(TransactionCase):
 
     @users("fulfil_sales")
     def test_salesperson_sees_and_reorders_the_sales_priority_list(self):
+        # Odoo 18 shows the Sales app only with sale_management installed.
+        self.assertTrue(self.env.ref("sale.sale_menu_root").active)
         self.assertTrue(self._visible("sale_order_menu_fulfilment_priority"))
         self.assertFalse(self._visible("mrp_production_menu_schedule"))
         orders = self.env["sale.order"].search([("state", "=", "sale")], limit=2)

@@ -797,6 +797,10 @@ class TestOutsource(FulfilmentOptionsCase):
         self._settle()
         self.assertEqual(line.availability_status, "expected")
         self.assertEqual(line.availability_date, po.order_line.date_planned.date())
+        # Its components sit at the subcontractor: no warehouse booking for them,
+        # and no ingredient badge claiming they are missing.
+        self.assertFalse(subcontract_mo.ingredient_availability)
+        self.assertFalse(subcontract_mo.move_raw_ids.fulfilment_status)
 
     def test_outsourced_po_does_not_join_a_plain_rfq(self):
         self.cushion.seller_ids = [Command.create({"partner_id": self.subcontractor.id})]

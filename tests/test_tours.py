@@ -1,0 +1,127 @@
+from odoo import Command
+from odoo.tests import HttpCase, tagged
+
+from .common import FulfilmentCase
+
+PRIORITY_URL = "/odoo/action-sale_fulfilment.sale_order_action_fulfilment_priority"
+
+
+@tagged("post_install", "-at_install")
+class TestTours(HttpCase, FulfilmentCase):
+    """What a planner does in the browser, on data of its own (demo data or not).
+
+    Names start with "Tour" so that the tours find their rows among demo data.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        partners = cls.env["res.partner"].create(
+            [
+                {"name": "Tour Customer Alpha"},
+                {"name": "Tour Customer Beta"},
+                {"name": "Tour Vendor North", "is_company": True},
+                {"name": "Tour Vendor South", "is_company": True},
+            ]
+        )
+        cls.alpha, cls.beta, cls.vendor_north, cls.vendor_south = partners
+        cls.desk = cls._made_product("Tour Desk")
+        cls.bookcase = cls._made_product("Tour Bookcase")
+        cls.lamp = cls._product("Tour Lamp", sale_ok=True, purchase_ok=True)
+        cls.lamp.seller_ids = [
+            Command.create({"partner_id": cls.vendor_north.id, "price": 30.0, "sequence": 1}),
+            Command.create({"partner_id": cls.vendor_south.id, "price": 32.0, "sequence": 2}),
+        ]
+
+    @classmethod
+    def _made_product(cls, name):
+        product = cls._product(name, sale_ok=True)
+        cls.env["mrp.bom"].create(
+            {
+                "product_tmpl_id": product.product_tmpl_id.id,
+                "product_qty": 1,
+                "bom_line_ids": [Command.create({"product_id": cls.leg.id, "product_qty": 4})],
+            }
+        )
+        return product
+
+    def _start_tour(self, tour, url=PRIORITY_URL):
+        self._settle()
+        self.start_tour(url, tour, login="admin")
+        self.env.invalidate_all()
+
+    def test_priority_drag(self):
+        """Dragging Beta's order to the top takes Alpha's desk in stock."""
+        self._stock(self.desk, 1)
+        alpha = self._order([(self.desk, 1)], partner=self.alpha)
+        beta = self._order([(self.desk, 1)], partner=self.beta)
+        self._start_tour("sale_fulfilment_priority_tour")
+        self.assertLess(beta.fulfilment_priority, alpha.fulfilment_priority)
+        self.assertEqual(beta.order_line.availability_status, "in_stock")
+        self.assertEqual(alpha.order_line.availability_status, "not_available")
+
+    def test_make_to_order(self):
+        """Alpha's Not available desk: Fulfil > Make to order, then it is Expected."""
+        self._stock(self.desk, 1)
+        beta = self._order([(self.desk, 1)], partner=self.beta)
+        alpha = self._order([(self.desk, 1)], partner=self.alpha)
+        self._start_tour("sale_fulfilment_make_to_order_tour")
+        line = alpha.order_line
+        production = self.env["mrp.production"].search([("sale_line_id", "=", line.id)])
+        self.assertEqual(len(production), 1)
+        self.assertEqual(production.fulfilment_mode, "make_to_order")
+        self.assertEqual(production.state, "confirmed")
+        self.assertEqual(production.product_qty, 1)
+        self.assertEqual(line.fulfilment_mode, "make_to_order")
+        self.assertEqual(line.availability_status, "expected")
+        self.assertEqual(beta.order_line.availability_status, "in_stock")
+
+    def test_make_in_batch(self):
+        """Two desk lines, one batch MO for the quantities the planner set."""
+        self.env["stock.warehouse.orderpoint"].create(
+            {
+                "product_id": self.desk.id,
+                "warehouse_id": self.warehouse.id,
+                "location_id": self.stock_location.id,
+                "product_min_qty": 5,
+                "product_max_qty": 5,
+                "trigger": "manual",
+            }
+        )
+        alpha = self._order([(self.desk, 2)], partner=self.alpha)
+        beta = self._order([(self.desk, 3)], partner=self.beta)
+        self._start_tour("sale_fulfilment_make_in_batch_tour")
+        lines = (alpha | beta).order_line
+        production = self.env["mrp.production"].search([("product_id", "=", self.desk.id)])
+        self.assertEqual(len(production), 1)
+        self.assertEqual(production.fulfilment_mode, "make_in_batch")
+        self.assertEqual(production.product_qty, 9)
+        self.assertFalse(production.sale_line_id)
+        self.assertEqual(production.fulfilment_sale_line_ids, lines)
+        self.assertEqual(set(lines.mapped("fulfilment_mode")), {"make_in_batch"})
+        # The MO's 9 desks cover both lines (safety stock is a figure, not a booking).
+        self.assertEqual(set(lines.mapped("availability_status")), {"expected"})
+
+    def test_buy(self):
+        """Fulfil > Buy at another vendor than the proposed one: a PO there."""
+        alpha = self._order([(self.lamp, 2)], partner=self.alpha)
+        self._start_tour("sale_fulfilment_buy_tour")
+        purchase = self.env["purchase.order"].search([("order_line.product_id", "=", self.lamp.id)])
+        self.assertEqual(len(purchase), 1)
+        self.assertEqual(purchase.partner_id, self.vendor_south)
+        self.assertEqual(purchase.state, "purchase")
+        self.assertEqual(purchase.order_line.product_qty, 2)
+        self.assertEqual(purchase.origin, alpha.name)
+        self.assertEqual(alpha.order_line.fulfilment_mode, "buy")
+        self.assertEqual(alpha.order_line.availability_status, "expected")
+
+    def test_schedule_drag(self):
+        """Dragging Beta's make-to-order MO first in the Schedule moves Beta's order up."""
+        alpha = self._order([(self.desk, 1)], partner=self.alpha)
+        beta = self._order([(self.bookcase, 1)], partner=self.beta)
+        desk_mo = alpha.order_line._fulfil("make_to_order")
+        bookcase_mo = beta.order_line._fulfil("make_to_order")
+        self.assertLess(desk_mo.schedule_priority, bookcase_mo.schedule_priority)
+        self._start_tour("sale_fulfilment_schedule_tour")
+        self.assertLess(bookcase_mo.schedule_priority, desk_mo.schedule_priority)
+        self.assertLess(beta.fulfilment_priority, alpha.fulfilment_priority)
