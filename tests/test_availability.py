@@ -374,3 +374,25 @@ class TestAvailability(FulfilmentCase):
         self.assertGreater(
             order.availability_date, (fields.Datetime.now() + timedelta(days=10)).date()
         )
+
+    def test_a_second_booking_writes_nothing(self):
+        """Stored details compare equal as text: no rewrite of unchanged lines."""
+        self._stock(self.chair, 1)
+        self._purchase(self.chair, 2, days=4)
+        self._production(self.table, 1)
+        orders = self._order([(self.chair, 2), (self.table, 1)])
+        mto = self._order([(self.table, 1)])
+        mto.order_line._fulfil("make_to_order")
+        self._settle()
+        self.assertEqual(orders.order_line.mapped("availability_status"), ["expected"] * 2)
+        booking = type(self.env["sale.fulfilment.booking"])
+        written = []
+        original = booking._write_orders
+
+        def spy(model, order_ids):
+            written.append(order_ids)
+            return original(model, order_ids)
+
+        self.patch(booking, "_write_orders", spy)
+        self.env["sale.fulfilment.booking"]._rebook(None)
+        self.assertEqual(written, [])
