@@ -460,11 +460,12 @@ class SaleFulfilmentBooking(models.AbstractModel):
         if product_ids is None:
             scope = SQL("TRUE")
         else:
+            # A semi-join on the moves' product index, not a probe per MO.
             scope = SQL(
-                """(mp.product_id = ANY(%(ids)s) OR EXISTS (
-                        SELECT 1 FROM stock_move c
-                         WHERE c.raw_material_production_id = mp.id
-                           AND c.product_id = ANY(%(ids)s)))""",
+                """(mp.product_id = ANY(%(ids)s) OR mp.id IN (
+                        SELECT c.raw_material_production_id FROM stock_move c
+                         WHERE c.product_id = ANY(%(ids)s)
+                           AND c.raw_material_production_id IS NOT NULL))""",
                 ids=sorted(product_ids),
             )
         self.env.cr.execute(
