@@ -47,10 +47,20 @@ class FulfilmentRankMixin(models.AbstractModel):
         """
         self.check_access("write")
         self.flush_model([self._rank_field])
-        records = self.exists()
+        # One query for existence and current ranks, whatever the number of rows
+        # (the ORM would read them in batches of a thousand).
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, %s FROM %s WHERE id = ANY(%s)",
+                SQL.identifier(self._rank_field),
+                SQL.identifier(self._table),
+                list(self.ids),
+            )
+        )
+        current = {rid: rank or 0 for rid, rank in self.env.cr.fetchall()}
+        records = self.browse([rid for rid in self.ids if rid in current])
         if not records:
             return records
-        current = {rec.id: rec[self._rank_field] or 0 for rec in records}
         ranks = sorted(current.values())
         for i in range(1, len(ranks)):
             # Unranked or tied records (imports, old data) are spread apart.
