@@ -226,8 +226,48 @@ class SaleOrderLine(models.Model):
             return boms.subcontractor_ids[:1]
         return self.env["res.partner"]
 
-    def _fulfilment_blocked_reason(self, mode, partner=None):
-        """Why ``mode`` cannot apply to this line, or False."""
+    def _fulfilment_boms(self, mode):
+        """{line id: BoM} for the Make options, in a few searches for all lines:
+        a kit first (Odoo delivers a kit as its components whatever else there
+        is), then the manufacturing BoM, else any BoM (for the message)."""
+        Bom = self.env["mrp.bom"].sudo()
+        boms = {}
+        by_company = defaultdict(lambda: self.browse())
+        for line in self:
+            by_company[line.order_id.company_id] |= line
+        for company, lines in by_company.items():
+            missing = lines
+            for bom_type in ("phantom", "normal", False):
+                if not missing:
+                    break
+                found = Bom._bom_find(missing.product_id, company_id=company.id, bom_type=bom_type)
+                for line in missing:
+                    if found.get(line.product_id):
+                        boms[line.id] = found[line.product_id]
+                missing = missing.filtered(lambda line, boms=boms: line.id not in boms)
+        return boms
+
+    def _fulfilment_open_productions(self):
+        """{line id: its open make-to-order MO}, in one search."""
+        productions = (
+            self.env["mrp.production"]
+            .sudo()
+            .search(
+                [
+                    ("sale_line_id", "in", self.ids),
+                    ("fulfilment_mode", "=", "make_to_order"),
+                    ("state", "not in", ("done", "cancel")),
+                ]
+            )
+        )
+        return {production.sale_line_id.id: production for production in productions}
+
+    def _fulfilment_blocked_reason(self, mode, partner=None, bom=None, existing=None):
+        """Why ``mode`` cannot apply to this line, or False.
+
+        ``bom`` and ``existing`` (the line's open make-to-order MO) may be given
+        when already looked up for many lines at once.
+        """
         self.ensure_one()
         order = self.order_id
         if order.company_id not in self.env.companies:
@@ -248,7 +288,8 @@ class SaleOrderLine(models.Model):
         if mode in ("make_to_order", "make_in_batch"):
             if not user.has_group("mrp.group_mrp_user"):
                 return self.env._("making needs the Manufacturing / User right")
-            bom = self._fulfilment_bom(mode)
+            if bom is None:
+                bom = self._fulfilment_bom(mode)
             if not bom:
                 return self.env._(
                     "%(product)s has no bill of materials", product=self.product_id.display_name
@@ -263,7 +304,8 @@ class SaleOrderLine(models.Model):
                     product=self.product_id.display_name,
                 )
             if mode == "make_to_order":
-                existing = self._fulfilment_open_production()
+                if existing is None:
+                    existing = self._fulfilment_open_production()
                 if existing:
                     return self.env._("it already has the make-to-order %(mo)s", mo=existing.name)
         elif mode in ("buy", "outsource"):
@@ -308,9 +350,19 @@ class SaleOrderLine(models.Model):
         partners = partners or {}
         errors = []
         requests = []
+        making = mode in ("make_to_order", "make_in_batch")
+        boms = self._fulfilment_boms(mode) if making else {}
+        open_productions = self._fulfilment_open_productions() if making else {}
+        no_bom = self.env["mrp.bom"]
+        no_production = self.env["mrp.production"]
         for line in self:
             partner = partners.get(line.id) or line._fulfilment_default_partner(mode)
-            reason = line._fulfilment_blocked_reason(mode, partner)
+            reason = line._fulfilment_blocked_reason(
+                mode,
+                partner,
+                bom=boms.get(line.id, no_bom) if making else None,
+                existing=open_productions.get(line.id, no_production) if making else None,
+            )
             open_qty = line._fulfilment_open_qty() if not reason else 0.0
             qty = quantities.get(line.id, open_qty)
             rounding = line.product_id.uom_id.rounding
@@ -326,7 +378,7 @@ class SaleOrderLine(models.Model):
                 )
             if reason:
                 errors.append(f"{line.order_id.name} - {line.product_id.display_name}: {reason}")
-            requests.append((line, qty, partner))
+            requests.append((line, qty, partner, boms.get(line.id)))
         if errors:
             raise UserError(
                 self.env._("Nothing was created:\n%(errors)s", errors="\n".join(errors))
@@ -342,12 +394,14 @@ class SaleOrderLine(models.Model):
 
     def _fulfil_make_to_order(self, requests):
         Production = self.env["mrp.production"]
-        vals_list = [line._prepare_fulfilment_production_vals(qty) for line, qty, _p in requests]
-        for line, _qty, _partner in requests:
-            deliveries = line._fulfilment_delivery_moves()
-            # The MO's output goes to this delivery, not to whoever is first.
-            deliveries._do_unreserve()
-            deliveries.write({"procure_method": "make_to_order"})
+        vals_list = [
+            line._prepare_fulfilment_production_vals(qty, bom=bom)
+            for line, qty, _partner, bom in requests
+        ]
+        deliveries = self._fulfilment_delivery_moves()
+        # The MOs' output goes to these deliveries, not to whoever is first.
+        deliveries._do_unreserve()
+        deliveries.write({"procure_method": "make_to_order"})
         try:
             with self.env.cr.savepoint():
                 productions = Production.with_context(sale_fulfilment_sync=True).create(vals_list)
@@ -360,8 +414,7 @@ class SaleOrderLine(models.Model):
                     "these lines by someone else. Reload to see it."
                 )
             ) from error
-        for production in productions:
-            production.move_finished_ids.move_dest_ids._recompute_state()
+        productions.move_finished_ids.move_dest_ids._recompute_state()
         self.env["sale.fulfilment.priority"]._sync_productions_to_orders()
         # Without the sync context: the lock applies to whoever gets them back.
         return productions.with_env(self.env)
@@ -372,14 +425,14 @@ class SaleOrderLine(models.Model):
             lambda m: m.state not in ("done", "cancel") and not m.move_orig_ids
         )
 
-    def _prepare_fulfilment_production_vals(self, qty, mode="make_to_order"):
+    def _prepare_fulfilment_production_vals(self, qty, mode="make_to_order", bom=None):
         self.ensure_one()
         order = self.order_id
         vals = {
             "product_id": self.product_id.id,
             "product_qty": qty,
             "product_uom_id": self.product_id.uom_id.id,
-            "bom_id": self._fulfilment_bom(mode).id,
+            "bom_id": (bom if bom is not None else self._fulfilment_bom(mode)).id,
             "picking_type_id": order.warehouse_id.manu_type_id.id,
             "company_id": order.company_id.id,
             "origin": order.name,
@@ -393,14 +446,15 @@ class SaleOrderLine(models.Model):
 
     def _fulfil_make_in_batch(self, requests):
         """One MO per product and warehouse, for the sum of its lines' quantities."""
-        groups = defaultdict(lambda: [self.browse(), 0.0])
-        for line, qty, _partner in requests:
+        groups = defaultdict(lambda: [self.browse(), 0.0, None])
+        for line, qty, _partner, bom in requests:
             group = groups[(line.product_id, line.order_id.warehouse_id)]
             group[0] |= line
             group[1] += qty
+            group[2] = bom
         vals_list = []
-        for lines, qty in groups.values():
-            vals = lines[0]._prepare_fulfilment_production_vals(qty, mode="make_in_batch")
+        for lines, qty, bom in groups.values():
+            vals = lines[0]._prepare_fulfilment_production_vals(qty, mode="make_in_batch", bom=bom)
             vals["origin"] = ", ".join(dict.fromkeys(lines.order_id.mapped("name")))
             vals["fulfilment_sale_line_ids"] = [Command.set(lines.ids)]
             vals_list.append(vals)
@@ -412,7 +466,7 @@ class SaleOrderLine(models.Model):
         """One PO per vendor and company, joining that vendor's draft RFQ if any."""
         PurchaseOrder = self.env["purchase.order"]
         by_vendor = defaultdict(list)
-        for line, qty, partner in requests:
+        for line, qty, partner, _bom in requests:
             by_vendor[(partner, line.order_id.company_id, line.order_id.warehouse_id)].append(
                 (line, qty)
             )

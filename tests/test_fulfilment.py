@@ -440,14 +440,9 @@ class TestMakeToOrderFollowsTheLine(FulfilmentOptionsCase):
         line = order.order_line
         first = line._fulfil("make_to_order")
         before = self._counts()
-        SaleOrderLine = type(line)
-        original = SaleOrderLine._fulfilment_open_production
-        SaleOrderLine._fulfilment_open_production = lambda self: self.env["mrp.production"]
-        try:
-            with self.assertRaises(UserError) as caught:
-                line._fulfil("make_to_order")
-        finally:
-            SaleOrderLine._fulfilment_open_production = original
+        self.patch(type(line), "_fulfilment_open_productions", lambda self: {})
+        with self.assertRaises(UserError) as caught:
+            line._fulfil("make_to_order")
         self.assertIn("just created", str(caught.exception))
         self.assertEqual(self._counts(), before)
         self.assertEqual(self.env["mrp.production"].search([("sale_line_id", "=", line.id)]), first)
