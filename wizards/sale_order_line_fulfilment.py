@@ -39,12 +39,23 @@ class SaleOrderLineFulfilment(models.TransientModel):
     def _compute_blocked_reasons(self):
         for wizard in self:
             lines = [(row.sale_line_id, row.partner_id) for row in wizard.line_ids]
+            sale_lines = wizard.line_ids.sale_line_id
+            # BoMs and open make-to-order MOs looked up once for all lines.
+            boms = sale_lines._fulfilment_boms("make_to_order")
+            open_productions = sale_lines._fulfilment_open_productions()
+            no_bom, no_production = self.env["mrp.bom"], self.env["mrp.production"]
             summary, blocked = [], ""
             for mode, label in FULFILMENT_MODES:
+                making = mode in ("make_to_order", "make_in_batch")
                 reasons = []
                 for line, partner in lines:
                     chosen = partner if mode == wizard.mode else None
-                    reason = line._fulfilment_blocked_reason(mode, chosen or None)
+                    reason = line._fulfilment_blocked_reason(
+                        mode,
+                        chosen or None,
+                        bom=boms.get(line.id, no_bom) if making else None,
+                        existing=open_productions.get(line.id, no_production) if making else None,
+                    )
                     if reason:
                         reasons.append(
                             f"{line.order_id.name} - {line.product_id.display_name}: {reason}"
