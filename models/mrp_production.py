@@ -1,6 +1,7 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from .fulfilment_actions import records_action
 from .sale_fulfilment_priority import SYNC_CONTEXT
 
 INGREDIENT_STATUSES = [
@@ -93,16 +94,10 @@ class MrpProduction(models.Model):
 
     def action_view_sale_orders(self):
         if self.fulfilment_sale_line_ids and not self.sale_line_id:
-            orders = self.fulfilment_sale_line_ids.order_id
-            action = {"type": "ir.actions.act_window", "res_model": "sale.order"}
-            if len(orders) == 1:
-                return {**action, "view_mode": "form", "res_id": orders.id}
-            return {
-                **action,
-                "name": self.env._("Sales orders of %(mo)s", mo=self.name),
-                "view_mode": "list,form",
-                "domain": [("id", "in", orders.ids)],
-            }
+            return records_action(
+                self.fulfilment_sale_line_ids.order_id,
+                self.env._("Sales orders of %(mo)s", mo=self.name),
+            )
         return super().action_view_sale_orders()
 
     @api.model_create_multi
@@ -234,12 +229,4 @@ class MrpProduction(models.Model):
             line.order_id.message_post(body=message)
 
     def _action_open_fulfilment_documents(self):
-        action = {"type": "ir.actions.act_window", "res_model": "mrp.production"}
-        if len(self) == 1:
-            return {**action, "view_mode": "form", "res_id": self.id}
-        return {
-            **action,
-            "name": self.env._("Manufacturing orders"),
-            "view_mode": "list,form",
-            "domain": [("id", "in", self.ids)],
-        }
+        return records_action(self, self.env._("Manufacturing orders"))

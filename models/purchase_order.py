@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .fulfilment_actions import records_action
+
 
 class PurchaseOrder(models.Model):
     _inherit = "purchase.order"
@@ -24,24 +26,10 @@ class PurchaseOrder(models.Model):
 
     def action_view_fulfilment_sale_orders(self):
         self.ensure_one()
-        orders = self.order_line.fulfilment_sale_line_ids.order_id
-        action = {"type": "ir.actions.act_window", "res_model": "sale.order"}
-        if len(orders) == 1:
-            return {**action, "view_mode": "form", "res_id": orders.id}
-        return {
-            **action,
-            "name": self.env._("Sales orders of %(po)s", po=self.name),
-            "view_mode": "list,form",
-            "domain": [("id", "in", orders.ids)],
-        }
+        return records_action(
+            self.order_line.fulfilment_sale_line_ids.order_id,
+            self.env._("Sales orders of %(po)s", po=self.name),
+        )
 
     def _action_open_fulfilment_documents(self):
-        action = {"type": "ir.actions.act_window", "res_model": "purchase.order"}
-        if len(self) == 1:
-            return {**action, "view_mode": "form", "res_id": self.id}
-        return {
-            **action,
-            "name": self.env._("Purchase orders"),
-            "view_mode": "list,form",
-            "domain": [("id", "in", self.ids)],
-        }
+        return records_action(self, self.env._("Purchase orders"))
