@@ -951,8 +951,8 @@ def ensure_dataset(registry, args):
 # What the measurements write, vacuumed between blocks: each block starts
 # from the same just-imported state, without the dead rows of the last one.
 WRITTEN_TABLES = (
-    "sale_order_line",
-    "sale_order",
+    "sale_fulfilment_line_availability",
+    "sale_fulfilment_order_availability",
     "stock_move",
     "mrp_production",
     "sale_fulfilment_stock",
@@ -1215,8 +1215,8 @@ def rebuild_once(registry, args, jit_off=False, profiler=None):
             runs.append(result)
         cr.execute(
             """
-            SELECT availability_status, count(*) FROM sale_order_line
-             WHERE availability_status IS NOT NULL GROUP BY 1 ORDER BY 2 DESC
+            SELECT status, count(*) FROM sale_fulfilment_line_availability
+             GROUP BY 1 ORDER BY 2 DESC
             """
         )
         statuses = cr.fetchall()

@@ -6,6 +6,7 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from ..booking import EXPECTED, Demand, Pool, Supply
+from ..pg_array import pg_array
 
 _logger = logging.getLogger(__name__)
 DIRTY_KEY = "sale_fulfilment.dirty_products"
@@ -90,7 +91,9 @@ class SaleFulfilmentBooking(models.AbstractModel):
         # Two rebuilds at once would each book from their own snapshot and
         # the last writer would win: queue them instead.
         cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [LOCK_KEY])
-        pids = SQL("ANY(%s)", sorted(product_ids)) if product_ids is not None else None
+        pids = None
+        if product_ids is not None:
+            pids = SQL("ANY(%s::int[])", pg_array(sorted(product_ids)))
 
         def product_filter(column):
             return SQL("TRUE") if pids is None else SQL("%s = %s", SQL.identifier(*column), pids)
@@ -135,6 +138,8 @@ class SaleFulfilmentBooking(models.AbstractModel):
             for booking in pool.book(component_demands.get(key, ())):
                 results[booking.key] = booking
 
+        if product_ids is None:
+            self._delete_orphans()
         self._write_sale_lines(lines, results, supply_info)
         self._write_components(components, results, product_ids)
         self._write_figures(product_ids, lines, components, in_stock, expected_totals)
@@ -152,8 +157,8 @@ class SaleFulfilmentBooking(models.AbstractModel):
                            AND pt.type = 'consu' AND pt.is_storable AS storable,
                        sol.product_uom_qty / lu.factor * pu.factor AS ordered_qty,
                        sol.qty_delivered / lu.factor * pu.factor AS delivered_qty,
-                       sol.availability_status, sol.availability_date, sol.missing_qty,
-                       sol.availability_details::text AS details,
+                       a.status AS availability_status, a.date AS availability_date,
+                       a.missing_qty, a.details::text AS details,
                        mto.open AS mto_open, mto.date AS mto_date,
                        COALESCE(mto.done_qty, 0) AS mto_done_qty, mto.names AS mto_name
                   FROM sale_order_line sol
@@ -162,6 +167,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                   JOIN product_template pt ON pt.id = pp.product_tmpl_id
                   JOIN uom_uom lu ON lu.id = sol.product_uom
                   JOIN uom_uom pu ON pu.id = pt.uom_id
+                  LEFT JOIN sale_fulfilment_line_availability a ON a.id = sol.id
                   LEFT JOIN (
                         SELECT mp.sale_line_id,
                                BOOL_OR(mp.state != 'done') AS open,
@@ -179,8 +185,8 @@ class SaleFulfilmentBooking(models.AbstractModel):
                         (so.state = 'sale' AND sol.display_type IS NULL
                          AND pt.type = 'consu' AND pt.is_storable
                          AND (sol.qty_delivered < sol.product_uom_qty
-                              OR sol.availability_status IS DISTINCT FROM 'delivered'))
-                        OR sol.availability_status IN ('in_stock', 'expected', 'not_available')
+                              OR a.status IS DISTINCT FROM 'delivered'))
+                        OR a.status IN ('in_stock', 'expected', 'not_available')
                    )
                  ORDER BY so.fulfilment_priority, so.date_order, so.id, sol.sequence, sol.id
                 """,
@@ -309,9 +315,9 @@ class SaleFulfilmentBooking(models.AbstractModel):
                   FROM product_product pp
                   JOIN product_template pt ON pt.id = pp.product_tmpl_id
                   JOIN uom_uom u ON u.id = pt.uom_id
-                 WHERE pp.id = ANY(%s)
+                 WHERE pp.id = ANY(%s::int[])
                 """,
-                sorted(product_ids),
+                pg_array(sorted(product_ids)),
             )
         )
         return dict(self.env.cr.fetchall())
@@ -320,9 +326,16 @@ class SaleFulfilmentBooking(models.AbstractModel):
     # Writing back
     # ------------------------------------------------------------------
     def _write_sale_lines(self, lines, results, supply_info):
-        changed = []
+        """Write the lines' results beside them, only where they changed; a Not
+        applicable line keeps no row."""
+        changed, dropped, order_ids = [], [], set()
         for line in lines:
             status, date, missing, details = self._line_result(line, results, supply_info)
+            if status == "not_applicable":
+                if line["availability_status"]:
+                    dropped.append(line["id"])
+                    order_ids.add(line["order_id"])
+                continue
             # Written the way PostgreSQL prints jsonb, so that unchanged details
             # compare equal as text without parsing 100,000 documents.
             details_text = json.dumps(details, ensure_ascii=False) if details else None
@@ -332,31 +345,50 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 or abs(missing - (line["missing_qty"] or 0.0)) > 1e-9
                 or details_text != line["details"]
             ):
-                changed.append((line["id"], line["order_id"], status, date, missing, details_text))
-        if not changed:
+                changed.append((line["id"], status, date, missing, details_text))
+                order_ids.add(line["order_id"])
+        if not (changed or dropped):
             return
         cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-                UPDATE sale_order_line sol
-                   SET availability_status = v.status, availability_date = v.date,
-                       missing_qty = v.missing, availability_details = v.details::jsonb
-                  FROM unnest(%s::int[], %s::varchar[], %s::date[], %s::float8[], %s::text[])
-                       AS v(id, status, date, missing, details)
-                 WHERE sol.id = v.id
-                """,
-                [c[0] for c in changed],
-                [c[2] for c in changed],
-                [c[3] for c in changed],
-                [c[4] for c in changed],
-                [c[5] for c in changed],
+        if dropped:
+            cr.execute(
+                SQL(
+                    "DELETE FROM sale_fulfilment_line_availability WHERE id = ANY(%s::int[])",
+                    pg_array(dropped),
+                )
             )
-        )
-        order_ids = sorted({c[1] for c in changed})
+        if changed:
+            cr.execute(
+                SQL(
+                    """
+                    INSERT INTO sale_fulfilment_line_availability
+                           (id, status, date, missing_qty, details)
+                    SELECT id, status, date, missing, details::jsonb
+                      FROM unnest(%s::int[], %s::varchar[], %s::date[], %s::float8[], %s::text[])
+                           AS v(id, status, date, missing, details)
+                        ON CONFLICT (id) DO UPDATE
+                       SET status = EXCLUDED.status, date = EXCLUDED.date,
+                           missing_qty = EXCLUDED.missing_qty, details = EXCLUDED.details
+                    """,
+                    *(pg_array(c[i] for c in changed) for i in range(5)),
+                )
+            )
         self._write_orders(order_ids)
         self.env["sale.order.line"].invalidate_model(
             ["availability_status", "availability_date", "missing_qty", "availability_details"]
+        )
+
+    def _delete_orphans(self):
+        """Rows of lines and orders deleted in SQL, without the ORM's unlink."""
+        self.env.cr.execute(
+            """
+            WITH lines AS (
+                DELETE FROM sale_fulfilment_line_availability a
+                 WHERE NOT EXISTS (SELECT 1 FROM sale_order_line sol WHERE sol.id = a.id)
+            )
+            DELETE FROM sale_fulfilment_order_availability a
+             WHERE NOT EXISTS (SELECT 1 FROM sale_order so WHERE so.id = a.id)
+            """
         )
 
     def _line_result(self, line, results, supply_info):
@@ -388,9 +420,12 @@ class SaleFulfilmentBooking(models.AbstractModel):
         )
 
     def _write_orders(self, order_ids):
-        """An order shows the worst status of its lines and their latest date."""
+        """An order shows the worst status of its lines and their latest date;
+        a Not applicable order keeps no row."""
+        if not order_ids:
+            return
         ranks = SQL(
-            "CASE sol.availability_status %s ELSE 0 END",
+            "CASE a.status %s ELSE 0 END",
             SQL(" ").join(
                 SQL("WHEN %s THEN %s", status, rank) for status, rank in SEVERITY.items()
             ),
@@ -398,24 +433,27 @@ class SaleFulfilmentBooking(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE sale_order so
-                   SET availability_status = agg.status, availability_date = agg.date
-                  FROM (
-                        SELECT sol.order_id,
-                               (ARRAY['not_applicable', 'not_applicable', 'delivered',
-                                      'in_stock', 'expected', 'not_available'])[MAX(%(ranks)s) + 1]
-                                   AS status,
-                               MAX(sol.availability_date) AS date
-                          FROM sale_order_line sol
-                         WHERE sol.order_id = ANY(%(ids)s)
-                         GROUP BY sol.order_id
-                  ) agg
-                 WHERE so.id = agg.order_id
-                   AND (so.availability_status IS DISTINCT FROM agg.status
-                        OR so.availability_date IS DISTINCT FROM agg.date)
+                WITH agg AS (
+                    SELECT o.id,
+                           (ARRAY['not_applicable', 'not_applicable', 'delivered',
+                                  'in_stock', 'expected', 'not_available'])[MAX(%(ranks)s) + 1]
+                               AS status,
+                           MAX(a.date) AS date
+                      FROM unnest(%(ids)s::int[]) AS o(id)
+                      LEFT JOIN sale_order_line sol ON sol.order_id = o.id
+                      LEFT JOIN sale_fulfilment_line_availability a ON a.id = sol.id
+                     GROUP BY o.id
+                ), dropped AS (
+                    DELETE FROM sale_fulfilment_order_availability oa USING agg
+                     WHERE oa.id = agg.id AND agg.status = 'not_applicable'
+                )
+                INSERT INTO sale_fulfilment_order_availability AS oa (id, status, date)
+                SELECT id, status, date FROM agg WHERE status != 'not_applicable'
+                    ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, date = EXCLUDED.date
+                 WHERE (oa.status, oa.date) IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.date)
                 """,
                 ranks=ranks,
-                ids=order_ids,
+                ids=pg_array(sorted(order_ids)),
             )
         )
         self.env["sale.order"].invalidate_model(["availability_status", "availability_date"])
@@ -444,10 +482,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                            AS v(id, status, date, missing)
                      WHERE m.id = v.id
                     """,
-                    [c[0] for c in changed],
-                    [c[1] for c in changed],
-                    [c[2] for c in changed],
-                    [c[3] for c in changed],
+                    *(pg_array(c[i] for c in changed) for i in range(4)),
                 )
             )
             self.env["stock.move"].invalidate_model(
@@ -462,11 +497,11 @@ class SaleFulfilmentBooking(models.AbstractModel):
         else:
             # A semi-join on the moves' product index, not a probe per MO.
             scope = SQL(
-                """(mp.product_id = ANY(%(ids)s) OR mp.id IN (
+                """(mp.product_id = ANY(%(ids)s::int[]) OR mp.id IN (
                         SELECT c.raw_material_production_id FROM stock_move c
-                         WHERE c.product_id = ANY(%(ids)s)
+                         WHERE c.product_id = ANY(%(ids)s::int[])
                            AND c.raw_material_production_id IS NOT NULL))""",
-                ids=sorted(product_ids),
+                ids=pg_array(sorted(product_ids)),
             )
         self.env.cr.execute(
             SQL(

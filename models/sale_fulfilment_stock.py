@@ -3,6 +3,8 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..pg_array import pg_array
+
 FIGURES = ("in_stock_qty", "expected_qty", "committed_qty", "safety_stock_qty")
 
 
@@ -84,7 +86,9 @@ class SaleFulfilmentStock(models.Model):
         """Bring the rows of ``product_ids`` (all if None) up to date, writing only
         the rows that changed, in at most five statements."""
         cr = self.env.cr
-        only = SQL("TRUE") if product_ids is None else SQL("product_id = ANY(%s)", product_ids)
+        only = SQL("TRUE")
+        if product_ids is not None:
+            only = SQL("product_id = ANY(%s::int[])", pg_array(product_ids))
         cr.execute(
             SQL(
                 """
@@ -121,7 +125,9 @@ class SaleFulfilmentStock(models.Model):
             elif any(abs(a - b) > 1e-9 for a, b in zip(old, new)):
                 changed.append((row_id, *new))
         if stale:
-            cr.execute(SQL("DELETE FROM sale_fulfilment_stock WHERE id = ANY(%s)", stale))
+            cr.execute(
+                SQL("DELETE FROM sale_fulfilment_stock WHERE id = ANY(%s::int[])", pg_array(stale))
+            )
         if changed:
             cr.execute(
                 SQL(
@@ -138,7 +144,7 @@ class SaleFulfilmentStock(models.Model):
                      WHERE s.id = v.id
                     """,
                     self.env.uid,
-                    *([c[i] for c in changed] for i in range(5)),
+                    *(pg_array(c[i] for c in changed) for i in range(5)),
                 )
             )
         if figures:
@@ -165,12 +171,12 @@ class SaleFulfilmentStock(models.Model):
                       JOIN product_template pt ON pt.id = pp.product_tmpl_id
                     """,
                     uid=self.env.uid,
-                    pids=[k[0] for k in keys],
-                    wids=[k[1] for k in keys],
-                    in_stock=[figures[k][0] for k in keys],
-                    expected=[figures[k][1] for k in keys],
-                    committed=[figures[k][2] for k in keys],
-                    safety=[figures[k][3] for k in keys],
+                    pids=pg_array(k[0] for k in keys),
+                    wids=pg_array(k[1] for k in keys),
+                    in_stock=pg_array(figures[k][0] for k in keys),
+                    expected=pg_array(figures[k][1] for k in keys),
+                    committed=pg_array(figures[k][2] for k in keys),
+                    safety=pg_array(figures[k][3] for k in keys),
                 )
             )
         self.invalidate_model()

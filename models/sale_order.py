@@ -10,8 +10,13 @@ BOOKING_INPUTS = {"state", "warehouse_id", "company_id", "date_order"}
 
 class SaleOrder(models.Model):
     _name = "sale.order"
-    _inherit = ["sale.order", "fulfilment.rank.mixin"]
+    _inherit = ["sale.order", "fulfilment.rank.mixin", "fulfilment.booked.mixin"]
     _rank_field = "fulfilment_priority"
+    _booked_model = "sale.fulfilment.order.availability"
+    _booked_fields = {
+        "availability_status": ("status", "not_applicable"),
+        "availability_date": ("date", None),
+    }
 
     fulfilment_priority = fields.Integer(
         string="Rank",
@@ -22,18 +27,19 @@ class SaleOrder(models.Model):
         "first. Drag orders in the Sales priority list to change it; a newly "
         "confirmed order goes to the bottom.",
     )
+    # Kept beside the order (fulfilment.booked.mixin), yet searchable, sortable
+    # and groupable like stored fields.
     availability_status = fields.Selection(
         AVAILABILITY_STATUSES,
         string="Availability",
-        default="not_applicable",
-        readonly=True,
-        copy=False,
+        compute="_compute_booked_fields",
+        search="_search_availability_status",
         help="The worst availability among the order's lines. " + BOOKING_HELP,
     )
     availability_date = fields.Date(
         string="Available on",
-        readonly=True,
-        copy=False,
+        compute="_compute_booked_fields",
+        search="_search_availability_date",
         help="The latest date on which one of its Expected lines is expected to be covered.",
     )
 
@@ -43,6 +49,12 @@ class SaleOrder(models.Model):
     fulfilment_purchase_count = fields.Integer(
         string="Fulfilment POs", compute="_compute_fulfilment_counts"
     )
+
+    def _search_availability_status(self, operator, value):
+        return self._search_booked("availability_status", operator, value)
+
+    def _search_availability_date(self, operator, value):
+        return self._search_booked("availability_date", operator, value)
 
     @api.depends("order_line.fulfilment_production_ids", "order_line.fulfilment_purchase_line_ids")
     def _compute_fulfilment_counts(self):
@@ -71,6 +83,13 @@ class SaleOrder(models.Model):
         res = super().write(vals)
         if BOOKING_INPUTS & set(vals):
             self._mark_for_booking()
+        return res
+
+    def unlink(self):
+        # The database deletes the lines along, without their unlink().
+        line_ids = self.order_line.ids
+        res = super().unlink()
+        self.env["sale.order.line"]._delete_booked_rows(line_ids)
         return res
 
     def action_confirm(self):

@@ -30,32 +30,41 @@ BOOKING_INPUTS = {"product_id", "product_uom_qty", "product_uom", "display_type"
 
 
 class SaleOrderLine(models.Model):
-    _inherit = "sale.order.line"
+    _name = "sale.order.line"
+    _inherit = ["sale.order.line", "fulfilment.booked.mixin"]
+    _booked_model = "sale.fulfilment.line.availability"
+    _booked_fields = {
+        "availability_status": ("status", "not_applicable"),
+        "availability_date": ("date", None),
+        "missing_qty": ("missing_qty", 0.0),
+        "availability_details": ("details", None),
+    }
 
+    # Kept beside the line (fulfilment.booked.mixin), yet searchable, sortable
+    # and groupable like stored fields.
     availability_status = fields.Selection(
         AVAILABILITY_STATUSES,
         string="Availability",
-        default="not_applicable",
-        readonly=True,
-        copy=False,
+        compute="_compute_booked_fields",
+        search="_search_availability_status",
         help=BOOKING_HELP,
     )
     availability_date = fields.Date(
         string="Available on",
-        readonly=True,
-        copy=False,
+        compute="_compute_booked_fields",
+        search="_search_availability_date",
         help="For an Expected line, the date of the latest supply it booked: the day the "
         "whole open quantity is expected to be in stock.",
     )
     missing_qty = fields.Float(
         string="Missing",
         digits="Product Unit of Measure",
-        readonly=True,
-        copy=False,
+        compute="_compute_booked_fields",
+        search="_search_missing_qty",
         help="Open quantity, in the product's unit, that neither stock nor expected supply "
         "could cover for this line, given the lines ranked before it.",
     )
-    availability_details = fields.Json(readonly=True, copy=False)
+    availability_details = fields.Json(compute="_compute_booked_fields")
     fulfilment_mode = fields.Selection(
         FULFILMENT_MODES,
         string="Fulfilment",
@@ -89,6 +98,15 @@ class SaleOrderLine(models.Model):
         help="What this line booked: from stock, from which expected documents, and what is "
         "missing.",
     )
+
+    def _search_availability_status(self, operator, value):
+        return self._search_booked("availability_status", operator, value)
+
+    def _search_availability_date(self, operator, value):
+        return self._search_booked("availability_date", operator, value)
+
+    def _search_missing_qty(self, operator, value):
+        return self._search_booked("missing_qty", operator, value)
 
     @api.depends("availability_details", "availability_status")
     def _compute_availability_explanation(self):

@@ -329,7 +329,7 @@ class TestAvailability(FulfilmentCase):
         order = self._order([(self.chair, 1)])
         self._settle()
         self.env.cr.execute(
-            "UPDATE sale_order_line SET availability_status = 'not_available' WHERE id = %s",
+            "UPDATE sale_fulfilment_line_availability SET status = 'not_available' WHERE id = %s",
             [order.order_line.id],
         )
         self.env.invalidate_all()
@@ -358,7 +358,7 @@ class TestAvailability(FulfilmentCase):
         order = self._order([(self.chair, 1)])
         self._settle()
         self.env.cr.execute(
-            "UPDATE sale_order_line SET availability_status = 'expected' WHERE id = %s",
+            "UPDATE sale_fulfilment_line_availability SET status = 'expected' WHERE id = %s",
             [order.order_line.id],
         )
         self.env.invalidate_all()

@@ -9,7 +9,9 @@ class TestRebuildConcurrency(TransactionCase):
     """Two full rebuilds in two real transactions, as two cron workers would."""
 
     def _statuses(self, cr):
-        cr.execute("SELECT id, availability_status, missing_qty FROM sale_order_line ORDER BY id")
+        cr.execute(
+            "SELECT id, status, missing_qty FROM sale_fulfilment_line_availability ORDER BY id"
+        )
         return cr.fetchall()
 
     def test_two_rebuilds_at_once_neither_deadlock_nor_double_book(self):

@@ -1,0 +1,81 @@
+from odoo import models
+from odoo.tools import SQL
+from odoo.tools.query import Query
+
+
+class FulfilmentBookedMixin(models.AbstractModel):
+    """Booking results shown as fields, kept in a narrow table beside the model.
+
+    The booking rewrites many statuses at once (every open line after an
+    import). Stored on ``sale_order_line`` itself, each status would rewrite a
+    wide row and all its indexes, and would contend with users editing other
+    orders' lines. Here each record's results live in a row of
+    ``_booked_model`` with the record's own id; the fields read that row, and
+    ``_field_to_sql`` joins it, so the fields can still be searched, sorted and
+    grouped like stored ones. A record without a row shows the defaults.
+    """
+
+    _name = "fulfilment.booked.mixin"
+    _description = "Booking results kept beside the record"
+    # The side model, and {field name: (its column, its value when there is no row)}.
+    _booked_model = None
+    _booked_fields = {}
+
+    def _compute_booked_fields(self):
+        # New records of an onchange show their origin's results.
+        ids = sorted({rid for rid in self._origin.ids if rid})
+        rows = {}
+        if ids:
+            columns = [column for column, _default in self._booked_fields.values()]
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id, %s FROM %s WHERE id = ANY(%s)",
+                    SQL(", ").join(SQL.identifier(column) for column in columns),
+                    SQL.identifier(self.env[self._booked_model]._table),
+                    ids,
+                )
+            )
+            rows = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        for record in self:
+            row = rows.get(record._origin.id) or ()
+            for i, (fname, (_column, default)) in enumerate(self._booked_fields.items()):
+                value = row[i] if row else None
+                record[fname] = default if value is None else value
+
+    def _search_booked(self, fname, operator, value):
+        query = Query(self.env, self._table, self._table_sql)
+        query.add_where(self._condition_to_sql(self._table, fname, operator, value, query))
+        return [("id", "in", query)]
+
+    def _field_to_sql(self, alias, fname, query=None, flush=True):
+        if fname not in self._booked_fields:
+            return super()._field_to_sql(alias, fname, query, flush)
+        if query is None:
+            raise ValueError(f"Cannot convert {self._fields[fname]} to SQL without a query")
+        column, default = self._booked_fields[fname]
+        side = query.make_alias(alias, "booked")
+        query.add_join(
+            "LEFT JOIN",
+            side,
+            self.env[self._booked_model]._table,
+            SQL("%s = %s", SQL.identifier(side, "id"), SQL.identifier(alias, "id")),
+        )
+        sql = SQL.identifier(side, column)
+        return sql if default is None else SQL("COALESCE(%s, %s)", sql, default)
+
+    def unlink(self):
+        ids = self.ids
+        res = super().unlink()
+        self._delete_booked_rows(ids)
+        return res
+
+    def _delete_booked_rows(self, ids):
+        # Ids are never reused, so a leftover row would only be garbage.
+        if ids:
+            self.env.cr.execute(
+                SQL(
+                    "DELETE FROM %s WHERE id = ANY(%s)",
+                    SQL.identifier(self.env[self._booked_model]._table),
+                    list(ids),
+                )
+            )

@@ -1,0 +1,19 @@
+from odoo import fields, models
+
+from .sale_order_line import AVAILABILITY_STATUSES
+
+
+class SaleFulfilmentOrderAvailability(models.Model):
+    """The worst availability of a sales order's lines, under the order's own id.
+
+    Written only by ``sale.fulfilment.booking``, in bulk SQL; read through the
+    order's ``availability_status`` and ``availability_date``. An order without
+    a row is Not applicable.
+    """
+
+    _name = "sale.fulfilment.order.availability"
+    _description = "Availability of a sales order"
+    _log_access = False
+
+    status = fields.Selection(AVAILABILITY_STATUSES, required=True, readonly=True)
+    date = fields.Date(readonly=True)

@@ -1,0 +1,167 @@
+from odoo.tests import tagged
+
+from .common import FulfilmentCase
+
+
+@tagged("post_install", "-at_install")
+class TestBookedFields(FulfilmentCase):
+    """Statuses live beside lines and orders, yet behave like stored fields."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._stock(cls.chair, 2)
+        cls.service = cls.env["product.product"].create({"name": "Assembly", "type": "service"})
+        cls.served = cls._order([(cls.chair, 2), (cls.service, 1)])
+        cls.short = cls._order([(cls.chair, 3)], partner=cls.customer_b)
+        cls.quotation = cls._order([(cls.chair, 1)], confirm=False)
+        cls.orders = cls.served | cls.short | cls.quotation
+        cls.env.flush_all()
+        cls.env.cr.precommit.run()
+
+    def _lines(self, domain, order="id"):
+        Line = self.env["sale.order.line"]
+        return Line.search([("order_id", "in", self.orders.ids), *domain], order=order)
+
+    def _row_ids(self, table, ids):
+        self.env.cr.execute(f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id", [ids])
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def test_lines_search_by_status_date_and_missing(self):
+        chair_line, service_line = self.served.order_line
+        short_line = self.short.order_line
+        quoted_line = self.quotation.order_line
+        self.assertEqual(self._lines([("availability_status", "=", "not_available")]), short_line)
+        self.assertEqual(self._lines([("availability_status", "=", "in_stock")]), chair_line)
+        # Lines that book nothing have no row: they are Not applicable all the same.
+        self.assertEqual(
+            self._lines([("availability_status", "=", "not_applicable")]),
+            service_line | quoted_line,
+        )
+        self.assertEqual(
+            self._lines([("availability_status", "!=", "not_available")]),
+            chair_line | service_line | quoted_line,
+        )
+        self.assertEqual(
+            self._lines([("availability_status", "in", ("in_stock", "not_available"))]),
+            chair_line | short_line,
+        )
+        self.assertEqual(self._lines([("missing_qty", ">", 0)]), short_line)
+        self.assertEqual(self._lines([("availability_date", "=", False)]).ids, self._lines([]).ids)
+
+    def test_orders_search_by_status_also_through_their_lines(self):
+        Order = self.env["sale.order"]
+        scope = [("id", "in", self.orders.ids)]
+        self.assertEqual(
+            Order.search([*scope, ("availability_status", "=", "in_stock")]), self.served
+        )
+        self.assertEqual(
+            Order.search([*scope, ("availability_status", "=", "not_applicable")]), self.quotation
+        )
+        self.assertEqual(
+            Order.search([*scope, ("order_line.availability_status", "=", "not_available")]),
+            self.short,
+        )
+
+    def test_lists_can_sort_and_group_by_status(self):
+        for model in ("sale.order.line", "sale.order"):
+            description = self.env[model].fields_get(["availability_status"])
+            self.assertTrue(description["availability_status"]["sortable"], model)
+            self.assertTrue(description["availability_status"]["groupable"], model)
+            self.assertTrue(description["availability_status"]["searchable"], model)
+        by_missing = self._lines([], order="missing_qty desc, id")
+        self.assertEqual(by_missing[0], self.short.order_line)
+        groups = self.env["sale.order.line"].read_group(
+            [("order_id", "in", self.orders.ids)],
+            ["missing_qty:sum"],
+            ["availability_status"],
+        )
+        counts = {g["availability_status"]: g["availability_status_count"] for g in groups}
+        self.assertEqual(counts, {"in_stock": 1, "not_available": 1, "not_applicable": 2})
+        missing = {g["availability_status"]: g["missing_qty"] for g in groups}
+        self.assertEqual(missing["not_available"], 3)
+        order_groups = self.env["sale.order"].read_group(
+            [("id", "in", self.orders.ids)], ["id:count"], ["availability_status"]
+        )
+        self.assertEqual(
+            {g["availability_status"]: g["availability_status_count"] for g in order_groups},
+            {"in_stock": 1, "not_available": 1, "not_applicable": 1},
+        )
+
+    def test_reading_statuses_of_many_lines_is_one_query(self):
+        lines = self._lines([])
+        lines.mapped("missing_qty")  # warms the unit's precision cache
+        lines.invalidate_recordset()
+        with self.assertQueryCount(1):
+            lines.mapped("availability_status")
+            lines.mapped("missing_qty")
+            lines.mapped("availability_date")
+
+    def test_booking_leaves_the_rows_of_lines_and_orders_untouched(self):
+        """A status changing never rewrites the line or order a user may be editing."""
+        self.env.cr.execute(
+            "SELECT ctid::text FROM sale_order_line WHERE id = %s UNION ALL "
+            "SELECT ctid::text FROM sale_order WHERE id = %s",
+            [self.short.order_line.id, self.short.id],
+        )
+        before = self.env.cr.fetchall()
+        self._stock(self.chair, 3)
+        self._settle()
+        self.assertEqual(self.short.order_line.availability_status, "in_stock")
+        self.assertEqual(self.short.availability_status, "in_stock")
+        self.env.cr.execute(
+            "SELECT ctid::text FROM sale_order_line WHERE id = %s UNION ALL "
+            "SELECT ctid::text FROM sale_order WHERE id = %s",
+            [self.short.order_line.id, self.short.id],
+        )
+        self.assertEqual(self.env.cr.fetchall(), before)
+
+    def test_not_applicable_lines_and_orders_keep_no_row(self):
+        line_ids = self.short.order_line.ids
+        self.assertEqual(self._row_ids("sale_fulfilment_line_availability", line_ids), line_ids)
+        self.assertEqual(
+            self._row_ids("sale_fulfilment_order_availability", self.short.ids), self.short.ids
+        )
+        self.short._action_cancel()
+        self._settle()
+        self.assertEqual(self.short.order_line.availability_status, "not_applicable")
+        self.assertEqual(self.short.availability_status, "not_applicable")
+        self.assertEqual(self._row_ids("sale_fulfilment_line_availability", line_ids), [])
+        self.assertEqual(self._row_ids("sale_fulfilment_order_availability", self.short.ids), [])
+        self.assertEqual(self.served.order_line[0].availability_status, "in_stock")
+
+    def test_deleting_lines_and_orders_deletes_their_rows(self):
+        # As an import could leave them: rows for a quotation and its line.
+        line = self.quotation.order_line
+        self.env.cr.execute(
+            "INSERT INTO sale_fulfilment_line_availability (id, status) VALUES (%s, 'expected');"
+            "INSERT INTO sale_fulfilment_order_availability (id, status) VALUES (%s, 'expected')",
+            [line.id, self.quotation.id],
+        )
+        self.quotation.unlink()
+        self.assertEqual(self._row_ids("sale_fulfilment_line_availability", line.ids), [])
+        self.assertEqual(
+            self._row_ids("sale_fulfilment_order_availability", self.quotation.ids), []
+        )
+
+    def test_full_rebuild_purges_rows_of_records_deleted_in_sql(self):
+        gone = [self.short.order_line.id, self.short.id]
+        self.env.cr.execute(
+            "DELETE FROM sale_order_line WHERE order_id = %s; DELETE FROM sale_order WHERE id = %s",
+            [self.short.id, self.short.id],
+        )
+        self.env["sale.fulfilment.booking"]._rebook(None)
+        self.assertEqual(self._row_ids("sale_fulfilment_line_availability", gone[:1]), [])
+        self.assertEqual(self._row_ids("sale_fulfilment_order_availability", gone[1:]), [])
+        self.assertTrue(
+            self._row_ids("sale_fulfilment_line_availability", self.served.order_line.ids)
+        )
+
+    def test_a_line_in_a_form_shows_its_booked_status(self):
+        self.env.invalidate_all()
+        new_line = self.env["sale.order.line"].new(origin=self.short.order_line)
+        self.assertEqual(new_line.availability_status, "not_available")
+        self.assertEqual(new_line.missing_qty, 3)
+        blank = self.env["sale.order.line"].new({"product_id": self.chair.id})
+        self.assertEqual(blank.availability_status, "not_applicable")
+        self.assertEqual(blank.missing_qty, 0)
