@@ -953,8 +953,9 @@ def ensure_dataset(registry, args):
 WRITTEN_TABLES = (
     "sale_fulfilment_line_availability",
     "sale_fulfilment_order_availability",
-    "stock_move",
-    "mrp_production",
+    "sale_fulfilment_move_availability",
+    "sale_fulfilment_production_availability",
+    "sale_order",
     "sale_fulfilment_stock",
 )
 

@@ -3,6 +3,8 @@ from . import fulfilment_rank_mixin
 from . import sale_fulfilment_booking
 from . import sale_fulfilment_line_availability
 from . import sale_fulfilment_order_availability
+from . import sale_fulfilment_move_availability
+from . import sale_fulfilment_production_availability
 from . import sale_fulfilment_priority
 from . import sale_fulfilment_stock
 from . import sale_order

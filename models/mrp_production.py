@@ -25,8 +25,13 @@ BOOKING_INPUTS = {
 
 class MrpProduction(models.Model):
     _name = "mrp.production"
-    _inherit = ["mrp.production", "fulfilment.rank.mixin"]
+    _inherit = ["mrp.production", "fulfilment.rank.mixin", "fulfilment.booked.mixin"]
     _rank_field = "schedule_priority"
+    _booked_model = "sale.fulfilment.production.availability"
+    _booked_fields = {
+        "ingredient_availability": ("status", None),
+        "ingredient_availability_date": ("date", None),
+    }
 
     schedule_priority = fields.Integer(
         string="Schedule rank",
@@ -56,11 +61,13 @@ class MrpProduction(models.Model):
         copy=False,
         help="The sales lines this order was created for from the fulfilment wizard.",
     )
+    # Kept beside the MO (fulfilment.booked.mixin), yet searchable, sortable and
+    # groupable like stored fields.
     ingredient_availability = fields.Selection(
         INGREDIENT_STATUSES,
         string="Ingredients",
-        readonly=True,
-        copy=False,
+        compute="_compute_booked_fields",
+        search="_search_ingredient_availability",
         help="Components book stock and expected supply after the sales lines, in "
         "Schedule rank order. In stock: every remaining component is booked from stock. "
         "Expected: some only from expected supply. Not available: some could not be "
@@ -68,10 +75,16 @@ class MrpProduction(models.Model):
     )
     ingredient_availability_date = fields.Date(
         string="Ingredients expected on",
-        readonly=True,
-        copy=False,
+        compute="_compute_booked_fields",
+        search="_search_ingredient_availability_date",
         help="The date of the latest expected supply the components booked.",
     )
+
+    def _search_ingredient_availability(self, operator, value):
+        return self._search_booked("ingredient_availability", operator, value)
+
+    def _search_ingredient_availability_date(self, operator, value):
+        return self._search_booked("ingredient_availability_date", operator, value)
 
     def init(self):
         res = super().init()

@@ -212,10 +212,12 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 """
                 SELECT m.id, m.raw_material_production_id AS production_id, m.product_id,
                        sl.warehouse_id, m.product_qty AS qty,
-                       m.fulfilment_status, m.fulfilment_date, m.fulfilment_missing_qty
+                       a.status AS fulfilment_status, a.date AS fulfilment_date,
+                       a.missing_qty AS fulfilment_missing_qty
                   FROM stock_move m
                   JOIN mrp_production mp ON mp.id = m.raw_material_production_id
                   JOIN stock_location sl ON sl.id = m.location_id
+                  LEFT JOIN sale_fulfilment_move_availability a ON a.id = m.id
                  WHERE %(filter)s
                    AND mp.state IN %(states)s
                    AND m.state NOT IN ('draft', 'done', 'cancel')
@@ -379,15 +381,25 @@ class SaleFulfilmentBooking(models.AbstractModel):
         )
 
     def _delete_orphans(self):
-        """Rows of lines and orders deleted in SQL, without the ORM's unlink."""
+        """Rows of records deleted in SQL, without the ORM's unlink, and of
+        components that were consumed since."""
         self.env.cr.execute(
             """
             WITH lines AS (
                 DELETE FROM sale_fulfilment_line_availability a
                  WHERE NOT EXISTS (SELECT 1 FROM sale_order_line sol WHERE sol.id = a.id)
+            ), orders AS (
+                DELETE FROM sale_fulfilment_order_availability a
+                 WHERE NOT EXISTS (SELECT 1 FROM sale_order so WHERE so.id = a.id)
+            ), moves AS (
+                -- Consumed or cancelled components book nothing any more.
+                DELETE FROM sale_fulfilment_move_availability a
+                 WHERE NOT EXISTS (
+                        SELECT 1 FROM stock_move m
+                         WHERE m.id = a.id AND m.state NOT IN ('draft', 'done', 'cancel'))
             )
-            DELETE FROM sale_fulfilment_order_availability a
-             WHERE NOT EXISTS (SELECT 1 FROM sale_order so WHERE so.id = a.id)
+            DELETE FROM sale_fulfilment_production_availability a
+             WHERE NOT EXISTS (SELECT 1 FROM mrp_production mp WHERE mp.id = a.id)
             """
         )
 
@@ -475,12 +487,11 @@ class SaleFulfilmentBooking(models.AbstractModel):
             cr.execute(
                 SQL(
                     """
-                    UPDATE stock_move m
-                       SET fulfilment_status = v.status, fulfilment_date = v.date,
-                           fulfilment_missing_qty = v.missing
-                      FROM unnest(%s::int[], %s::varchar[], %s::date[], %s::float8[])
-                           AS v(id, status, date, missing)
-                     WHERE m.id = v.id
+                    INSERT INTO sale_fulfilment_move_availability (id, status, date, missing_qty)
+                    SELECT * FROM unnest(%s::int[], %s::varchar[], %s::date[], %s::float8[])
+                        ON CONFLICT (id) DO UPDATE
+                       SET status = EXCLUDED.status, date = EXCLUDED.date,
+                           missing_qty = EXCLUDED.missing_qty
                     """,
                     *(pg_array(c[i] for c in changed) for i in range(4)),
                 )
@@ -506,32 +517,33 @@ class SaleFulfilmentBooking(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE mrp_production mp
-                   SET ingredient_availability = agg.status,
-                       ingredient_availability_date = agg.date
-                  FROM (
-                        SELECT mp.id,
-                               CASE WHEN mp.state NOT IN %(open)s THEN NULL
-                                    WHEN mp.bom_id IS NULL AND COUNT(m.id) = 0 THEN 'no_recipe'
-                                    -- Components outside any warehouse (subcontracting)
-                                    -- are not booked here.
-                                    WHEN COUNT(m.id) > 0 AND COUNT(m.fulfilment_status) = 0
-                                        THEN NULL
-                                    WHEN BOOL_OR(m.fulfilment_status = 'not_available')
-                                        THEN 'not_available'
-                                    WHEN BOOL_OR(m.fulfilment_status = 'expected') THEN 'expected'
-                                    ELSE 'in_stock' END AS status,
-                               MAX(m.fulfilment_date) AS date
-                          FROM mrp_production mp
-                          LEFT JOIN stock_move m ON m.raw_material_production_id = mp.id
-                                AND m.state NOT IN ('draft', 'done', 'cancel')
-                         WHERE (mp.state IN %(open)s OR mp.ingredient_availability IS NOT NULL)
-                           AND %(scope)s
-                         GROUP BY mp.id
-                  ) agg
-                 WHERE mp.id = agg.id
-                   AND (mp.ingredient_availability IS DISTINCT FROM agg.status
-                        OR mp.ingredient_availability_date IS DISTINCT FROM agg.date)
+                WITH agg AS (
+                    SELECT mp.id,
+                           CASE WHEN mp.state NOT IN %(open)s THEN NULL
+                                WHEN mp.bom_id IS NULL AND COUNT(m.id) = 0 THEN 'no_recipe'
+                                -- Components outside any warehouse (subcontracting)
+                                -- are not booked here.
+                                WHEN COUNT(m.id) > 0 AND COUNT(a.status) = 0 THEN NULL
+                                WHEN BOOL_OR(a.status = 'not_available') THEN 'not_available'
+                                WHEN BOOL_OR(a.status = 'expected') THEN 'expected'
+                                ELSE 'in_stock' END AS status,
+                           MAX(a.date) AS date
+                      FROM mrp_production mp
+                      LEFT JOIN stock_move m ON m.raw_material_production_id = mp.id
+                            AND m.state NOT IN ('draft', 'done', 'cancel')
+                      LEFT JOIN sale_fulfilment_move_availability a ON a.id = m.id
+                      LEFT JOIN sale_fulfilment_production_availability pa ON pa.id = mp.id
+                     WHERE (mp.state IN %(open)s OR pa.id IS NOT NULL)
+                       AND %(scope)s
+                     GROUP BY mp.id
+                ), dropped AS (
+                    DELETE FROM sale_fulfilment_production_availability pa USING agg
+                     WHERE pa.id = agg.id AND agg.status IS NULL
+                )
+                INSERT INTO sale_fulfilment_production_availability AS pa (id, status, date)
+                SELECT id, status, date FROM agg WHERE status IS NOT NULL
+                    ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, date = EXCLUDED.date
+                 WHERE (pa.status, pa.date) IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.date)
                 """,
                 open=OPEN_MO_STATES,
                 scope=scope,

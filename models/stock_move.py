@@ -23,20 +23,45 @@ BOOKING_INPUTS = {
 
 
 class StockMove(models.Model):
-    _inherit = "stock.move"
+    _name = "stock.move"
+    _inherit = ["stock.move", "fulfilment.booked.mixin"]
+    _booked_model = "sale.fulfilment.move.availability"
+    _booked_fields = {
+        "fulfilment_status": ("status", None),
+        "fulfilment_date": ("date", None),
+        "fulfilment_missing_qty": ("missing_qty", 0.0),
+    }
 
+    # Kept beside the move (fulfilment.booked.mixin), yet searchable, sortable
+    # and groupable like stored fields.
     fulfilment_status = fields.Selection(
         [("in_stock", "In stock"), ("expected", "Expected"), ("not_available", "Not available")],
         string="Booked",
-        readonly=True,
-        copy=False,
+        compute="_compute_booked_fields",
+        search="_search_fulfilment_status",
         help="For a component of a manufacturing order: what it booked, after the sales "
         "lines and the manufacturing orders ranked before it.",
     )
-    fulfilment_date = fields.Date(readonly=True, copy=False)
-    fulfilment_missing_qty = fields.Float(
-        string="Missing", digits="Product Unit of Measure", readonly=True, copy=False
+    fulfilment_date = fields.Date(
+        string="Booked supply on",
+        compute="_compute_booked_fields",
+        search="_search_fulfilment_date",
     )
+    fulfilment_missing_qty = fields.Float(
+        string="Missing",
+        digits="Product Unit of Measure",
+        compute="_compute_booked_fields",
+        search="_search_fulfilment_missing_qty",
+    )
+
+    def _search_fulfilment_status(self, operator, value):
+        return self._search_booked("fulfilment_status", operator, value)
+
+    def _search_fulfilment_date(self, operator, value):
+        return self._search_booked("fulfilment_date", operator, value)
+
+    def _search_fulfilment_missing_qty(self, operator, value):
+        return self._search_booked("fulfilment_missing_qty", operator, value)
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -165,3 +165,52 @@ class TestBookedFields(FulfilmentCase):
         blank = self.env["sale.order.line"].new({"product_id": self.chair.id})
         self.assertEqual(blank.availability_status, "not_applicable")
         self.assertEqual(blank.missing_qty, 0)
+
+    def _ctids(self, table, ids):
+        self.env.cr.execute(f"SELECT ctid::text FROM {table} WHERE id = ANY(%s) ORDER BY id", [ids])
+        return self.env.cr.fetchall()
+
+    def test_production_and_component_results_live_beside_them(self):
+        production = self._production(self.table, 1)
+        self._settle()
+        legs = production.move_raw_ids.filtered(lambda move: move.product_id == self.leg)
+        self.assertEqual(production.ingredient_availability, "not_available")
+        self.assertEqual(legs.fulfilment_missing_qty, 4)
+        before = self._ctids("stock_move", legs.ids) + self._ctids("mrp_production", production.ids)
+        self._stock(self.leg, 4)
+        self._stock(self.top, 1)
+        self._settle()
+        self.assertEqual(production.ingredient_availability, "in_stock")
+        self.assertEqual(legs.fulfilment_status, "in_stock")
+        self.assertEqual(legs.fulfilment_missing_qty, 0)
+        after = self._ctids("stock_move", legs.ids) + self._ctids("mrp_production", production.ids)
+        self.assertEqual(after, before)
+        Production = self.env["mrp.production"]
+        self.assertEqual(
+            Production.search(
+                [("id", "=", production.id), ("ingredient_availability", "=", "in_stock")]
+            ),
+            production,
+        )
+        self.assertTrue(
+            Production.fields_get(["ingredient_availability"])["ingredient_availability"][
+                "groupable"
+            ]
+        )
+        self.assertEqual(
+            self.env["stock.move"].search(
+                [
+                    ("raw_material_production_id", "=", production.id),
+                    ("fulfilment_status", "=", "in_stock"),
+                ]
+            ),
+            production.move_raw_ids,
+        )
+        production.action_cancel()
+        self._settle()
+        self.assertFalse(production.ingredient_availability)
+        self.assertEqual(
+            self._row_ids("sale_fulfilment_production_availability", production.ids), []
+        )
+        self.env["sale.fulfilment.booking"]._rebook(None)
+        self.assertEqual(self._row_ids("sale_fulfilment_move_availability", legs.ids), [])
