@@ -1,3 +1,5 @@
+from odoo.modules.migration import load_script
+from odoo.modules.module import get_module_path
 from odoo.tests import tagged
 
 from .common import FulfilmentCase
@@ -214,3 +216,24 @@ class TestBookedFields(FulfilmentCase):
         )
         self.env["sale.fulfilment.booking"]._rebook(None)
         self.assertEqual(self._row_ids("sale_fulfilment_move_availability", legs.ids), [])
+
+    def test_upgrade_from_stored_columns_drops_them_and_books_everything(self):
+        cr = self.env.cr
+        cr.execute(
+            "ALTER TABLE sale_order_line ADD COLUMN availability_status varchar;"
+            "ALTER TABLE stock_move ADD COLUMN fulfilment_status varchar;"
+            "DELETE FROM sale_fulfilment_line_availability;"
+            "DELETE FROM sale_fulfilment_order_availability;"
+        )
+        path = get_module_path("sale_fulfilment")
+        script = load_script(f"{path}/migrations/18.0.1.1.0/post-migration.py", "post_migration")
+        script.migrate(cr, "18.0.1.0.0")
+        cr.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE (table_name, column_name) IN "
+            "(('sale_order_line', 'availability_status'), ('stock_move', 'fulfilment_status'))"
+        )
+        self.assertEqual(cr.fetchall(), [])
+        self.env.invalidate_all()
+        self.assertEqual(self.short.order_line.availability_status, "not_available")
+        self.assertEqual(self.served.availability_status, "in_stock")
