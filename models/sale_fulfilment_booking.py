@@ -5,7 +5,7 @@ from collections import defaultdict
 from odoo import api, models
 from odoo.tools import SQL
 
-from ..booking import EXPECTED, Demand, Pool, Supply
+from ..booking import EXPECTED, Pool, Supply
 from ..pg_array import pg_array
 
 _logger = logging.getLogger(__name__)
@@ -115,17 +115,21 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 key = (line["product_id"], line["warehouse_id"])
                 on_hand[key] = on_hand.get(key, 0.0) - line["mto_waiting_qty"]
 
+        # Demands as plain (id, quantity) pairs, the shape of booking.Demand:
+        # 100,000 named tuples cost more than the walk itself.
         demands = defaultdict(list)
         for line in lines:
             if line["open"] and not line["mto_state"]:
-                key = (line["product_id"], line["warehouse_id"])
-                demands[key].append(Demand(("line", line["id"]), line["open_qty"]))
+                demands[(line["product_id"], line["warehouse_id"])].append(
+                    (line["id"], line["open_qty"])
+                )
         component_demands = defaultdict(list)
         for move in components:
-            key = (move["product_id"], move["warehouse_id"])
-            component_demands[key].append(Demand(("move", move["id"]), move["qty"]))
+            component_demands[(move["product_id"], move["warehouse_id"])].append(
+                (move["id"], move["qty"])
+            )
 
-        results = {}
+        line_results, move_results = {}, {}
         supply_info = {}
         for key in set(demands) | set(component_demands):
             pool_supplies = []
@@ -134,14 +138,14 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 pool_supplies.append(Supply(supply["id"], supply["qty"], supply["date"]))
             pool = Pool(max(on_hand.get(key, 0.0), 0.0), pool_supplies, rounding[key[0]])
             for booking in pool.book(demands.get(key, ())):
-                results[booking.key] = booking
+                line_results[booking.key] = booking
             for booking in pool.book(component_demands.get(key, ())):
-                results[booking.key] = booking
+                move_results[booking.key] = booking
 
         if product_ids is None:
             self._delete_orphans()
-        self._write_sale_lines(lines, results, supply_info)
-        self._write_components(components, results, product_ids)
+        self._write_sale_lines(lines, line_results, supply_info)
+        self._write_components(components, move_results, product_ids)
         self._write_figures(product_ids, lines, components, in_stock, expected_totals)
 
     # ------------------------------------------------------------------
@@ -416,7 +420,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 return "in_stock", None, 0.0, {"mto": line["mto_name"]}
             date = line["mto_date"] and line["mto_date"].date()
             return "expected", date, 0.0, {"mto": line["mto_name"], "date": date and str(date)}
-        booking = results[("line", line["id"])]
+        booking = results[line["id"]]
         if not booking.from_supply:
             return booking.status, None, booking.missing, None
         supplies = []
@@ -474,7 +478,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
         """Book results of MO components, then the MOs' ingredient availability."""
         changed = []
         for move in components:
-            booking = results[("move", move["id"])]
+            booking = results[move["id"]]
             date = booking.date.date() if booking.date and booking.status == EXPECTED else None
             if (
                 booking.status != move["fulfilment_status"]
