@@ -3,6 +3,15 @@ from odoo.tools import SQL
 from odoo.tools.query import Query
 
 
+def booked_search(fname):
+    """The search method of the booked field ``fname`` (Odoo passes no field name)."""
+
+    def search(self, operator, value):
+        return self._search_booked(fname, operator, value)
+
+    return search
+
+
 class FulfilmentBookedMixin(models.AbstractModel):
     """Booking results shown as fields, kept in a narrow table beside the model.
 

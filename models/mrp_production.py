@@ -2,6 +2,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 from .fulfilment_actions import records_action
+from .fulfilment_booked_mixin import booked_search
 from .sale_fulfilment_priority import SYNC_CONTEXT
 
 INGREDIENT_STATUSES = [
@@ -80,11 +81,8 @@ class MrpProduction(models.Model):
         help="The date of the latest expected supply the components booked.",
     )
 
-    def _search_ingredient_availability(self, operator, value):
-        return self._search_booked("ingredient_availability", operator, value)
-
-    def _search_ingredient_availability_date(self, operator, value):
-        return self._search_booked("ingredient_availability_date", operator, value)
+    _search_ingredient_availability = booked_search("ingredient_availability")
+    _search_ingredient_availability_date = booked_search("ingredient_availability_date")
 
     def init(self):
         res = super().init()

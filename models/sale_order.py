@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from .fulfilment_booked_mixin import booked_search
 from .sale_fulfilment_priority import SYNC_CONTEXT
 from .sale_order_line import AVAILABILITY_STATUSES, BOOKING_HELP
 
@@ -50,11 +51,8 @@ class SaleOrder(models.Model):
         string="Fulfilment POs", compute="_compute_fulfilment_counts"
     )
 
-    def _search_availability_status(self, operator, value):
-        return self._search_booked("availability_status", operator, value)
-
-    def _search_availability_date(self, operator, value):
-        return self._search_booked("availability_date", operator, value)
+    _search_availability_status = booked_search("availability_status")
+    _search_availability_date = booked_search("availability_date")
 
     @api.depends("order_line.fulfilment_production_ids", "order_line.fulfilment_purchase_line_ids")
     def _compute_fulfilment_counts(self):

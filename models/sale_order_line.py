@@ -6,6 +6,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
+from .fulfilment_booked_mixin import booked_search
+
 AVAILABILITY_STATUSES = [
     ("in_stock", "In stock"),
     ("expected", "Expected"),
@@ -99,14 +101,9 @@ class SaleOrderLine(models.Model):
         "missing.",
     )
 
-    def _search_availability_status(self, operator, value):
-        return self._search_booked("availability_status", operator, value)
-
-    def _search_availability_date(self, operator, value):
-        return self._search_booked("availability_date", operator, value)
-
-    def _search_missing_qty(self, operator, value):
-        return self._search_booked("missing_qty", operator, value)
+    _search_availability_status = booked_search("availability_status")
+    _search_availability_date = booked_search("availability_date")
+    _search_missing_qty = booked_search("missing_qty")
 
     @api.depends("availability_details", "availability_status")
     def _compute_availability_explanation(self):

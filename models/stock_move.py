@@ -3,6 +3,8 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.tools import float_compare
 
+from .fulfilment_booked_mixin import booked_search
+
 ASSIGNING = "sale_fulfilment_assigning"
 
 BOOKING_INPUTS = {
@@ -54,14 +56,9 @@ class StockMove(models.Model):
         search="_search_fulfilment_missing_qty",
     )
 
-    def _search_fulfilment_status(self, operator, value):
-        return self._search_booked("fulfilment_status", operator, value)
-
-    def _search_fulfilment_date(self, operator, value):
-        return self._search_booked("fulfilment_date", operator, value)
-
-    def _search_fulfilment_missing_qty(self, operator, value):
-        return self._search_booked("fulfilment_missing_qty", operator, value)
+    _search_fulfilment_status = booked_search("fulfilment_status")
+    _search_fulfilment_date = booked_search("fulfilment_date")
+    _search_fulfilment_missing_qty = booked_search("fulfilment_missing_qty")
 
     @api.model_create_multi
     def create(self, vals_list):
