@@ -60,6 +60,13 @@ class TestTours(HttpCase, FulfilmentCase):
         self.assertEqual(beta.order_line.availability_status, "in_stock")
         self.assertEqual(alpha.order_line.availability_status, "not_available")
 
+    def test_sort_and_group_by_availability(self):
+        """The Sales priority list sorts and groups by the booked Availability."""
+        self._stock(self.desk, 1)
+        self._order([(self.lamp, 1)], partner=self.beta)
+        self._order([(self.desk, 1)], partner=self.alpha)
+        self._start_tour("sale_fulfilment_group_by_tour")
+
     def test_make_to_order(self):
         """Alpha's Not available desk: Fulfil > Make to order, then it is Expected."""
         self._stock(self.desk, 1)
