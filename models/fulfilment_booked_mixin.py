@@ -1,6 +1,28 @@
+from operator import ge, gt, le, lt
+
 from odoo import models
 from odoo.tools import SQL
 from odoo.tools.query import Query
+
+
+COMPARISONS = {"<": lt, ">": gt, "<=": le, ">=": ge}
+
+
+def default_may_match(default, op, value):
+    """Whether a record without a row, which shows ``default``, may meet
+    ``(field, op, value)``; True when unsure."""
+    if op in ("=", "!=", "in", "not in"):
+        values = value if isinstance(value, (list, tuple, set)) else [value]
+        hit = (False if default is None else default) in [
+            False if v is None else v for v in values
+        ]
+        return hit if op in ("=", "in") else not hit
+    if op in COMPARISONS:
+        if default is None:
+            return False  # NULL compares to nothing
+        if isinstance(default, (int, float)) and isinstance(value, (int, float)):
+            return COMPARISONS[op](default, value)
+    return True
 
 
 def booked_search(fname):
@@ -52,6 +74,11 @@ class FulfilmentBookedMixin(models.AbstractModel):
                 record[fname] = default if value is None else value
 
     def _search_booked(self, fname, operator, value):
+        column, default = self._booked_fields[fname]
+        if not default_may_match(default, operator, value):
+            # Only records with a row can match: search the narrow table alone.
+            side = self.env[self._booked_model].sudo()
+            return [("id", "in", side._search([(column, operator, value)]))]
         query = Query(self.env, self._table, self._table_sql)
         query.add_where(self._condition_to_sql(self._table, fname, operator, value, query))
         return [("id", "in", query)]

@@ -2,6 +2,7 @@ from odoo.modules.migration import load_script
 from odoo.modules.module import get_module_path
 from odoo.tests import tagged
 
+from ..models.fulfilment_booked_mixin import default_may_match
 from .common import FulfilmentCase
 
 
@@ -237,3 +238,28 @@ class TestBookedFields(FulfilmentCase):
         self.env.invalidate_all()
         self.assertEqual(self.short.order_line.availability_status, "not_available")
         self.assertEqual(self.served.availability_status, "in_stock")
+
+    def test_filters_that_only_rows_can_meet_read_the_narrow_table_alone(self):
+        Line = self.env["sale.order.line"]
+        narrow = Line._search([("availability_status", "=", "not_available")]).select()
+        self.assertNotIn("LEFT JOIN", narrow.code)
+        self.assertIn("sale_fulfilment_line_availability", narrow.code)
+        # Not applicable is every line without a row: the lines must be read too.
+        wide = Line._search([("availability_status", "=", "not_applicable")]).select()
+        self.assertIn("LEFT JOIN", wide.code)
+        cases = [
+            ("not_applicable", "=", "not_applicable", True),
+            ("not_applicable", "=", "expected", False),
+            ("not_applicable", "in", ["expected", "in_stock"], False),
+            ("not_applicable", "!=", "expected", True),
+            ("not_applicable", "not in", ["not_applicable"], False),
+            (0.0, ">", 0, False),
+            (0.0, "<=", 0, True),
+            (None, "=", False, True),
+            (None, "!=", False, False),
+            (None, ">", "2026-01-01", False),
+            (0.0, "ilike", "x", True),
+        ]
+        for default, op, value, expected in cases:
+            with self.subTest(default=default, op=op, value=value):
+                self.assertEqual(default_may_match(default, op, value), expected)
