@@ -4,7 +4,6 @@ from odoo import models
 from odoo.tools import SQL
 from odoo.tools.query import Query
 
-
 COMPARISONS = {"<": lt, ">": gt, "<=": le, ">=": ge}
 
 
@@ -13,9 +12,7 @@ def default_may_match(default, op, value):
     ``(field, op, value)``; True when unsure."""
     if op in ("=", "!=", "in", "not in"):
         values = value if isinstance(value, (list, tuple, set)) else [value]
-        hit = (False if default is None else default) in [
-            False if v is None else v for v in values
-        ]
+        hit = (False if default is None else default) in [False if v is None else v for v in values]
         return hit if op in ("=", "in") else not hit
     if op in COMPARISONS:
         if default is None:
