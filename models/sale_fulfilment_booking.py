@@ -27,7 +27,8 @@ class SaleFulfilmentBooking(models.AbstractModel):
 
     Inputs are read for a whole set of products in a constant number of
     queries, the walk itself is ``booking.Pool`` in plain Python, and results
-    are written back in bulk, only where they changed. Statuses are refreshed
+    are written back in bulk, only where they changed, into the narrow tables
+    beside the records (``fulfilment.booked.mixin``). Statuses are refreshed
     at the end of each transaction that touched an input, for the touched
     products only (``_mark_products``), and rebuilt entirely by a cron.
     """

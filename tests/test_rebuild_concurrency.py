@@ -40,3 +40,29 @@ class TestRebuildConcurrency(TransactionCase):
             api.Environment(cr, SUPERUSER_ID, {})["sale.fulfilment.booking"]._rebook(None)
             self.assertEqual(self._statuses(cr), after_two)
             cr.rollback()
+
+    def test_booking_does_not_wait_for_a_user_saving_the_order(self):
+        """A user's save holds the rows of an order and its line; the re-booking
+        of that line's product at another user's commit goes through anyway."""
+        line = self.env.ref("sale_fulfilment.sale_order_cafe_line_chair", raise_if_not_found=False)
+        if not line:
+            self.skipTest("installed without demo data")
+        order = line.order_id
+        with self.registry.cursor() as user_cr, self.registry.cursor() as booking_cr:
+            user_cr.execute(
+                "UPDATE sale_order_line SET write_date = now() WHERE id = %s", [line.id]
+            )
+            user_cr.execute("UPDATE sale_order SET write_date = now() WHERE id = %s", [order.id])
+            booking_cr.execute("SET LOCAL lock_timeout = '3s'")
+            # Stale results, so that the booking has this line and order to write.
+            booking_cr.execute(
+                "DELETE FROM sale_fulfilment_line_availability WHERE id = %s;"
+                "DELETE FROM sale_fulfilment_order_availability WHERE id = %s",
+                [line.id, order.id],
+            )
+            env = api.Environment(booking_cr, SUPERUSER_ID, {})
+            env["sale.fulfilment.booking"]._rebook(line.product_id.ids)
+            self.assertEqual(env["sale.order.line"].browse(line.id).availability_status, "expected")
+            self.assertEqual(env["sale.order"].browse(order.id).availability_status, "expected")
+            booking_cr.rollback()
+            user_cr.rollback()
