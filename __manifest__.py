@@ -34,6 +34,8 @@
     "assets": {
         "web.assets_backend": [
             "sale_fulfilment/static/src/views/*.js",
+            "sale_fulfilment/static/src/fields/*.js",
+            "sale_fulfilment/static/src/fields/*.xml",
         ],
         "web.assets_tests": [
             "sale_fulfilment/static/tests/tours/*.js",

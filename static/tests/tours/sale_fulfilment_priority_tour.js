@@ -39,5 +39,15 @@ registry.category("web_tour.tours").add("sale_fulfilment_priority_tour", {
             trigger:
                 ".o_form_view .o_field_widget[name=order_line] .o_data_row:contains(Tour Desk) td[name=missing_qty]:contains(1.00)",
         },
+        {
+            content: "Hover the desk line's status",
+            trigger:
+                ".o_form_view .o_field_widget[name=order_line] .o_data_row:contains(Tour Desk) td[name=availability_status] .badge",
+            run: "hover",
+        },
+        {
+            content: "It says why: the desk is missing",
+            trigger: ".o-tooltip:contains(1 Units missing)",
+        },
     ],
 });
