@@ -1,3 +1,4 @@
+import datetime
 from operator import ge, gt, le, lt
 
 from odoo import models
@@ -11,7 +12,12 @@ def default_may_match(default, op, value):
     """Whether a record without a row, which shows ``default``, may meet
     ``(field, op, value)``; True when unsure."""
     if op in ("=", "!=", "in", "not in"):
-        values = value if isinstance(value, (list, tuple, set)) else [value]
+        if isinstance(value, (list, tuple, set)):
+            values = value
+        elif value is None or isinstance(value, (str, int, float, datetime.date)):
+            values = [value]
+        else:
+            return True  # a subquery, for instance
         hit = (False if default is None else default) in [False if v is None else v for v in values]
         return hit if op in ("=", "in") else not hit
     if op in COMPARISONS:

@@ -259,6 +259,7 @@ class TestBookedFields(FulfilmentCase):
             (None, "!=", False, False),
             (None, ">", "2026-01-01", False),
             (0.0, "ilike", "x", True),
+            ("not_applicable", "in", Line._search([]), True),
         ]
         for default, op, value, expected in cases:
             with self.subTest(default=default, op=op, value=value):
