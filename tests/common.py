@@ -65,6 +65,31 @@ class FulfilmentCase(TransactionCase):
             order.action_confirm()
         return order
 
+    @classmethod
+    def _other_company_order(cls, lines):
+        """A confirmed order of a second company, in that company's warehouse.
+
+        ``lines``: [(product, qty), ...]."""
+        company = cls.env["res.company"].create({"name": "Other furniture Co"})
+        warehouse = cls.env["stock.warehouse"].search([("company_id", "=", company.id)])
+        order = (
+            cls.env["sale.order"]
+            .with_company(company)
+            .create(
+                {
+                    "partner_id": cls.customer.id,
+                    "company_id": company.id,
+                    "warehouse_id": warehouse.id,
+                    "order_line": [
+                        Command.create({"product_id": product.id, "product_uom_qty": qty})
+                        for product, qty in lines
+                    ],
+                }
+            )
+        )
+        order.action_confirm()
+        return order
+
     def _settle(self):
         """End of transaction, as far as the addon is concerned: pending re-bookings run."""
         self.env.flush_all()

@@ -267,24 +267,8 @@ class TestAvailability(FulfilmentCase):
         self.assertEqual(self.chair.in_stock_qty, 12)
 
     def test_other_company_orders_do_not_book_our_stock(self):
-        company_b = self.env["res.company"].create({"name": "Other furniture Co"})
-        warehouse_b = self.env["stock.warehouse"].search([("company_id", "=", company_b.id)])
         self._stock(self.chair, 3)
-        order_b = (
-            self.env["sale.order"]
-            .with_company(company_b)
-            .create(
-                {
-                    "partner_id": self.customer.id,
-                    "company_id": company_b.id,
-                    "warehouse_id": warehouse_b.id,
-                    "order_line": [
-                        Command.create({"product_id": self.chair.id, "product_uom_qty": 3})
-                    ],
-                }
-            )
-        )
-        order_b.action_confirm()
+        order_b = self._other_company_order([(self.chair, 3)])
         ours = self._order([(self.chair, 3)])
         (order_b | ours)._set_ranks()
         self._settle()

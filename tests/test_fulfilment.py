@@ -958,25 +958,8 @@ class TestBadInput(FulfilmentOptionsCase):
         self.assertRefused(order.order_line, "outsource", "Cushion", "cannot be purchased")
 
     def test_line_of_another_company(self):
-        company_b = self.env["res.company"].create({"name": "Other furniture Co"})
-        warehouse_b = self.env["stock.warehouse"].search([("company_id", "=", company_b.id)])
         self.bom.company_id = False
-        order_b = (
-            self.env["sale.order"]
-            .with_company(company_b)
-            .create(
-                {
-                    "partner_id": self.customer.id,
-                    "company_id": company_b.id,
-                    "warehouse_id": warehouse_b.id,
-                    "order_line": [
-                        Command.create({"product_id": self.chair.id, "product_uom_qty": 3}),
-                        Command.create({"product_id": self.table.id, "product_uom_qty": 1}),
-                    ],
-                }
-            )
-        )
-        order_b.action_confirm()
+        order_b = self._other_company_order([(self.chair, 3), (self.table, 1)])
         ours = self.company
         lines = order_b.order_line.with_context(allowed_company_ids=ours.ids)
         chair_line, table_line = lines
@@ -984,9 +967,10 @@ class TestBadInput(FulfilmentOptionsCase):
         self.assertRefused(table_line, "make_to_order", order_b.name, "another company")
         self.assertRefused(table_line, "make_in_batch", "another company")
         # Within its own company the same lines are served.
+        company_b = order_b.company_id
         mo = order_b.order_line[1].with_company(company_b)._fulfil("make_to_order")
         self.assertEqual(mo.company_id, company_b)
-        self.assertEqual(mo.picking_type_id.warehouse_id, warehouse_b)
+        self.assertEqual(mo.picking_type_id.warehouse_id, order_b.warehouse_id)
 
     def test_one_bad_line_stops_them_all(self):
         good = self._order([(self.table, 2), (self.chair, 1)])
