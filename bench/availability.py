@@ -21,7 +21,6 @@ import os
 import platform
 import pstats
 import random
-import re
 import sys
 import threading
 import time
@@ -30,6 +29,9 @@ from contextlib import contextmanager
 import psycopg2
 
 import odoo
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from report import out, short_sql, table, verdict
 
 MARKER_KEY = "sale_fulfilment.bench_dataset"
 # Exit status telling bench/run.sh that the database holds another data set.
@@ -98,36 +100,6 @@ def parse_args(argv):
     if not args.database.startswith("sf_bench"):
         parser.error("the benchmark only uses databases whose name starts with sf_bench")
     return args
-
-
-# ----------------------------------------------------------------------
-# Printing
-# ----------------------------------------------------------------------
-def out(text=""):
-    print(text, flush=True)
-
-
-def table(headers, rows, align=None):
-    rows = [[str(cell) for cell in row] + [""] * (len(headers) - len(row)) for row in rows]
-    widths = [max(len(str(h)), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    align = align or ["<"] + [">"] * (len(headers) - 1)
-
-    def fmt(cells):
-        return "  ".join(f"{c:{a}{w}}" for c, a, w in zip(cells, align, widths)).rstrip()
-
-    out(fmt(headers))
-    out("  ".join("-" * w for w in widths))
-    for row in rows:
-        out(fmt(row))
-
-
-def verdict(ok):
-    return "ok" if ok else "MISSED"
-
-
-def short_sql(query, width=78):
-    text = re.sub(r"\s+", " ", query if isinstance(query, str) else query.decode()).strip()
-    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 # ----------------------------------------------------------------------
@@ -1068,7 +1040,7 @@ def query_breakdown(result, top=None):
         log = sorted(log, key=lambda item: -item[1][0])[:top]
     table(
         ["#", "ms", "query"],
-        [(index, f"{delay * 1000:.1f}", short_sql(query)) for index, (delay, query, _p) in log],
+        [(index, f"{delay * 1000:.1f}", short_sql(query, 78)) for index, (delay, query, _p) in log],
         [">", ">", "<"],
     )
     out(

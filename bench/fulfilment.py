@@ -33,6 +33,9 @@ from contextlib import contextmanager
 import odoo
 from odoo import Command
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from report import out, short_sql, table, verdict
+
 ADDON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH_DIR = os.path.join(ADDON_DIR, "bench")
 TARGET_MTO_RATIO = 1.0  # addon time / Odoo's route time, at most
@@ -68,33 +71,6 @@ def parse_args(argv):
 # ----------------------------------------------------------------------
 # Printing
 # ----------------------------------------------------------------------
-def out(text=""):
-    print(text, flush=True)
-
-
-def table(headers, rows, align=None):
-    rows = [[str(cell) for cell in row] + [""] * (len(headers) - len(row)) for row in rows]
-    widths = [max(len(str(h)), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    align = align or ["<"] + [">"] * (len(headers) - 1)
-
-    def fmt(cells):
-        return "  ".join(f"{c:{a}{w}}" for c, a, w in zip(cells, align, widths)).rstrip()
-
-    out(fmt(headers))
-    out("  ".join("-" * w for w in widths))
-    for row in rows:
-        out(fmt(row))
-
-
-def verdict(ok):
-    return "ok" if ok else "MISSED"
-
-
-def short_sql(query, width=90):
-    text = re.sub(r"\s+", " ", query).strip()
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
 def machine():
     model = "unknown"
     try:

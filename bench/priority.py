@@ -29,14 +29,24 @@ from odoo import Command
 from odoo.tools.safe_eval import safe_eval
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fulfilment import caller, hooked, load, machine, normalize, out, short_sql, table, verdict
+from fulfilment import caller, hooked, load, machine, normalize
+from report import out, short_sql, table, verdict
 
 MARKER_KEY = "sale_fulfilment.bench_priority"
 EXIT_OTHER_DATASET = 3
 PAGE = 80
 ORDER_ORDER = "fulfilment_priority, date_order, id"
 SCHEDULE_ORDER = "schedule_priority, id"
-WRITTEN_TABLES = ("sale_order", "sale_order_line", "mrp_production", "stock_move")
+# Ranks, and what the re-booking writes.
+WRITTEN_TABLES = (
+    "sale_order",
+    "mrp_production",
+    "sale_fulfilment_line_availability",
+    "sale_fulfilment_order_availability",
+    "sale_fulfilment_move_availability",
+    "sale_fulfilment_production_availability",
+    "sale_fulfilment_stock",
+)
 
 
 def parse_args(argv):
