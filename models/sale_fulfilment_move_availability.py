@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .stock_move import COMPONENT_STATUSES
+
 
 class SaleFulfilmentMoveAvailability(models.Model):
     """What the booking found for one MO component move, under the move's own id.
@@ -13,10 +15,6 @@ class SaleFulfilmentMoveAvailability(models.Model):
     _description = "Availability of a manufacturing component"
     _log_access = False
 
-    status = fields.Selection(
-        [("in_stock", "In stock"), ("expected", "Expected"), ("not_available", "Not available")],
-        required=True,
-        readonly=True,
-    )
+    status = fields.Selection(COMPONENT_STATUSES, required=True, readonly=True)
     date = fields.Date(readonly=True)
     missing_qty = fields.Float(digits="Product Unit of Measure", readonly=True)

@@ -6,6 +6,11 @@ from odoo.tools import float_compare
 from .fulfilment_booked_mixin import booked_search
 
 ASSIGNING = "sale_fulfilment_assigning"
+COMPONENT_STATUSES = [
+    ("in_stock", "In stock"),
+    ("expected", "Expected"),
+    ("not_available", "Not available"),
+]
 
 BOOKING_INPUTS = {
     "state",
@@ -37,7 +42,7 @@ class StockMove(models.Model):
     # Kept beside the move (fulfilment.booked.mixin), yet searchable, sortable
     # and groupable like stored fields.
     fulfilment_status = fields.Selection(
-        [("in_stock", "In stock"), ("expected", "Expected"), ("not_available", "Not available")],
+        COMPONENT_STATUSES,
         string="Booked",
         compute="_compute_booked_fields",
         search="_search_fulfilment_status",
