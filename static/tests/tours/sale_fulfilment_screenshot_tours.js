@@ -22,9 +22,14 @@ tours.add("sale_fulfilment_screenshot_order", {
                 ".o_form_view .o_field_widget[name=order_line] .o_data_row:contains(Oak dining table) td[name=availability_status]:contains(Expected)",
         },
         {
-            content: "The chair line misses 2 chairs",
+            content: "The chair line misses 2 chairs: hover its status",
             trigger:
-                ".o_form_view .o_field_widget[name=order_line] .o_data_row:contains(Windsor chair) td[name=availability_status]:contains(Not available)",
+                ".o_form_view .o_field_widget[name=order_line] .o_data_row:contains(Windsor chair) td[name=availability_status] .badge:contains(Not available)",
+            run: "hover",
+        },
+        {
+            content: "Why: what it booked, from which PO, and what is missing",
+            trigger: ".o-tooltip:contains(missing)",
         },
     ],
 });
