@@ -437,8 +437,9 @@ class SaleFulfilmentBooking(models.AbstractModel):
         )
 
     def _write_orders(self, order_ids):
-        """An order shows the worst status of its lines and their latest date;
-        a Not applicable order keeps no row."""
+        """An order shows the worst status of its lines and, when that is
+        Expected, their latest date (a Not available order is not coming on any
+        date); a Not applicable order keeps no row."""
         if not order_ids:
             return
         ranks = SQL(
@@ -450,7 +451,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                WITH agg AS (
+                WITH worst AS (
                     SELECT o.id,
                            (ARRAY['not_applicable', 'not_applicable', 'delivered',
                                   'in_stock', 'expected', 'not_available'])[MAX(%(ranks)s) + 1]
@@ -460,6 +461,9 @@ class SaleFulfilmentBooking(models.AbstractModel):
                       LEFT JOIN sale_order_line sol ON sol.order_id = o.id
                       LEFT JOIN sale_fulfilment_line_availability a ON a.id = sol.id
                      GROUP BY o.id
+                ), agg AS (
+                    SELECT id, status, CASE WHEN status = 'expected' THEN date END AS date
+                      FROM worst
                 ), dropped AS (
                     DELETE FROM sale_fulfilment_order_availability oa USING agg
                      WHERE oa.id = agg.id AND agg.status = 'not_applicable'

@@ -41,7 +41,8 @@ class SaleOrder(models.Model):
         string="Available on",
         compute="_compute_booked_fields",
         search="_search_availability_date",
-        help="The latest date on which one of its Expected lines is expected to be covered.",
+        help="For an Expected order, the date of the latest supply its lines booked: the day "
+        "the whole order is expected to be ready to deliver.",
     )
 
     fulfilment_production_count = fields.Integer(

@@ -370,6 +370,21 @@ class TestAvailability(FulfilmentCase):
             order.availability_date, (fields.Datetime.now() + timedelta(days=10)).date()
         )
 
+    def test_a_not_available_order_has_no_date(self):
+        """Its Expected lines have dates, but the order as a whole is not coming."""
+        po = self._purchase(self.chair, 2, days=5)
+        order = self._order([(self.chair, 2), (self.table, 1)])
+        self._settle()
+        chair_line, table_line = order.order_line
+        self.assertEqual(chair_line.availability_date, po.order_line.date_planned.date())
+        self.assertEqual(table_line.availability_status, "not_available")
+        self.assertEqual(order.availability_status, "not_available")
+        self.assertFalse(order.availability_date)
+        self._production(self.table, 1, days=8)
+        self._settle()
+        self.assertEqual(order.availability_status, "expected")
+        self.assertEqual(order.availability_date, table_line.availability_date)
+
     def test_a_second_booking_writes_nothing(self):
         """Stored details compare equal as text: no rewrite of unchanged lines."""
         self._stock(self.chair, 1)
