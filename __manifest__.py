@@ -1,6 +1,6 @@
 {
     "name": "Sales Fulfilment",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "summary": "Per-line availability booked by priority, and a one-click answer "
     "for what is missing: Make to order, Make in batch, Buy or Outsource",
     "author": "sale_fulfilment contributors",

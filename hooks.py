@@ -8,4 +8,4 @@ def post_init_hook(env):
         [("schedule_priority", "=", 0)], order="date_start, id"
     )
     productions._append_to_ranks()
-    env["sale.fulfilment.booking"]._cron_rebuild()
+    env["sale.fulfilment.rebook"]._rebuild()

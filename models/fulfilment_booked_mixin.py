@@ -101,20 +101,3 @@ class FulfilmentBookedMixin(models.AbstractModel):
         )
         sql = SQL.identifier(side, column)
         return sql if default is None else SQL("COALESCE(%s, %s)", sql, default)
-
-    def unlink(self):
-        ids = self.ids
-        res = super().unlink()
-        self._delete_booked_rows(ids)
-        return res
-
-    def _delete_booked_rows(self, ids):
-        # Ids are never reused, so a leftover row would only be garbage.
-        if ids:
-            self.env.cr.execute(
-                SQL(
-                    "DELETE FROM %s WHERE id = ANY(%s)",
-                    SQL.identifier(self.env[self._booked_model]._table),
-                    list(ids),
-                )
-            )

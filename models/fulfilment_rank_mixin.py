@@ -1,4 +1,5 @@
 from odoo import models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 
@@ -15,30 +16,65 @@ class FulfilmentRankMixin(models.AbstractModel):
     _name = "fulfilment.rank.mixin"
     _description = "Drag-and-drop rank"
     _rank_field = None
+    # Who may write a rank outright.
+    _rank_manager_group = "base.group_system"
+
+    def _rank_sequence(self):
+        return f"{self._table}_{self._rank_field}_seq"
+
+    def _init_rank_sequence(self):
+        """Called from the ranked models' ``init()`` (Odoo's own ``init()`` of
+        sale.order does not call super(), so a mixin's would not run)."""
+        # New ranks come from a sequence: two transactions confirming at the same
+        # moment each get their own, which MAX() + 1 read from their snapshots
+        # could not promise. It starts after every rank already given.
+        sequence = SQL.identifier(self._rank_sequence())
+        self.env.cr.execute(SQL("CREATE SEQUENCE IF NOT EXISTS %s", sequence))
+        self.env.cr.execute(
+            SQL(
+                "SELECT setval(%s, GREATEST((SELECT COALESCE(MAX(%s), 0) FROM %s) + 1, "
+                "(SELECT last_value + is_called::int FROM %s)), false)",
+                self._rank_sequence(),
+                SQL.identifier(self._rank_field),
+                SQL.identifier(self._table),
+                sequence,
+            )
+        )
 
     def _append_to_ranks(self):
         """Give the records ranks below every existing one, in recordset order."""
         if not self:
             return
-        table, field = SQL.identifier(self._table), SQL.identifier(self._rank_field)
         self.flush_model([self._rank_field])
-        # The lock makes concurrent appends queue instead of taking the same rank.
-        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(hashtext(%s))", self._table))
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE %(table)s t
-                   SET %(field)s = top.rank + r.n
-                  FROM (SELECT COALESCE(MAX(%(field)s), 0) AS rank FROM %(table)s) top,
-                       unnest(%(ids)s::int[]) WITH ORDINALITY AS r(id, n)
+                   SET %(field)s = r.rank
+                  FROM (SELECT id, nextval(%(sequence)s) AS rank
+                          FROM unnest(%(ids)s::int[]) WITH ORDINALITY AS v(id, n)
+                         ORDER BY n) r
                  WHERE t.id = r.id
                 """,
-                table=table,
-                field=field,
+                table=SQL.identifier(self._table),
+                field=SQL.identifier(self._rank_field),
+                sequence=self._rank_sequence(),
                 ids=list(self.ids),
             )
         )
         self.invalidate_recordset([self._rank_field])
+
+    def _keep_rank_sequence_above(self, rank):
+        """A rank written by hand: later appends still go below it."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT setval(%s, GREATEST(%s + 1, "
+                "(SELECT last_value + is_called::int FROM %s)), false)",
+                self._rank_sequence(),
+                int(rank),
+                SQL.identifier(self._rank_sequence()),
+            )
+        )
 
     def _set_ranks(self):
         """Reorder the records of ``self`` to follow the recordset's order.
@@ -87,10 +123,25 @@ class FulfilmentRankMixin(models.AbstractModel):
         return moved
 
     def write(self, vals):
+        if self._rank_field in vals:
+            self._check_rank_write()
         res = super().write(vals)
         if self._rank_field in vals:
+            self._keep_rank_sequence_above(vals[self._rank_field] or 0)
             self._on_ranks_changed()
         return res
+
+    def _check_rank_write(self):
+        """Writing a rank outright (not the drag, which permutes the ranks the
+        records already hold) is a manager's call."""
+        if self.env.su or self.env.user.has_group(self._rank_manager_group):
+            return
+        raise AccessError(
+            self.env._(
+                "Only a manager may set a rank directly; drag the rows in the list "
+                "to reorder them."
+            )
+        )
 
     def _on_ranks_changed(self):
         """Hook: the records of ``self`` were given new ranks."""

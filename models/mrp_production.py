@@ -1,38 +1,46 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from ..vocabulary import (
+    INGREDIENT_STATUSES,
+    MTO_SYNC_CONTEXT,
+    PRODUCTION_MODES,
+    RANK_SYNC_CONTEXT,
+    TRUSTED,
+    trusted,
+)
 from .fulfilment_actions import records_action
 from .fulfilment_booked_mixin import booked_search
-from .sale_fulfilment_priority import SYNC_CONTEXT
-
-INGREDIENT_STATUSES = [
-    ("in_stock", "In stock"),
-    ("expected", "Expected"),
-    ("not_available", "Not available"),
-    ("no_recipe", "No recipe"),
-]
-BOOKING_INPUTS = {
-    "state",
-    "product_id",
-    "product_qty",
-    "bom_id",
-    "date_start",
-    "date_finished",
-    "sale_line_id",
-    "fulfilment_mode",
-    "location_src_id",
-}
 
 
 class MrpProduction(models.Model):
     _name = "mrp.production"
-    _inherit = ["mrp.production", "fulfilment.rank.mixin", "fulfilment.booked.mixin"]
+    _inherit = [
+        "mrp.production",
+        "fulfilment.rank.mixin",
+        "fulfilment.booked.mixin",
+        "fulfilment.booking.trigger.mixin",
+    ]
+    _rank_manager_group = "mrp.group_mrp_manager"
     _rank_field = "schedule_priority"
     _booked_model = "sale.fulfilment.production.availability"
     _booked_fields = {
         "ingredient_availability": ("status", None),
         "ingredient_availability_date": ("date", None),
     }
+    _booking_inputs = frozenset(
+        {
+            "state",
+            "product_id",
+            "product_qty",
+            "bom_id",
+            "date_start",
+            "date_finished",
+            "sale_line_id",
+            "fulfilment_mode",
+            "location_src_id",
+        }
+    )
 
     schedule_priority = fields.Integer(
         string="Schedule rank",
@@ -44,7 +52,7 @@ class MrpProduction(models.Model):
         "manufacturing order goes to the bottom.",
     )
     fulfilment_mode = fields.Selection(
-        [("make_to_order", "Make to order"), ("make_in_batch", "Make in batch")],
+        PRODUCTION_MODES,
         string="Fulfilment",
         copy=False,
         index=True,
@@ -86,6 +94,7 @@ class MrpProduction(models.Model):
 
     def init(self):
         res = super().init()
+        self._init_rank_sequence()
         # Two users answering the same line at once get one MO and one error.
         self.env.cr.execute(
             """
@@ -113,7 +122,7 @@ class MrpProduction(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.context.get("sale_fulfilment_sync"):
+        if not trusted(self.env, MTO_SYNC_CONTEXT):
             for vals in vals_list:
                 if vals.get("fulfilment_mode") == "make_to_order" or (
                     vals.get("sale_line_id") and vals.get("fulfilment_mode")
@@ -126,28 +135,22 @@ class MrpProduction(models.Model):
                     )
         productions = super().create(vals_list)
         productions.filtered(lambda p: not p.schedule_priority)._append_to_ranks()
-        productions._mark_for_booking()
         return productions
 
     def write(self, vals):
-        if not self.env.context.get("sale_fulfilment_sync"):
+        if not trusted(self.env, MTO_SYNC_CONTEXT):
             self._check_make_to_order_lock(vals)
-        res = super().write(vals)
-        if BOOKING_INPUTS & set(vals):
-            self._mark_for_booking()
-        return res
+        return super().write(vals)
 
     def _on_ranks_changed(self):
         self._mark_for_booking()
-        if not self.env.context.get(SYNC_CONTEXT) and any(
+        if not self.env.context.get(RANK_SYNC_CONTEXT) and any(
             p.fulfilment_mode == "make_to_order" and p.sale_line_id for p in self
         ):
             self.env["sale.fulfilment.priority"]._sync_orders_to_productions()
 
-    def _mark_for_booking(self):
-        self.env["sale.fulfilment.booking"]._mark_products(
-            self.product_id.ids + self.move_raw_ids.product_id.ids
-        )
+    def _booking_products(self):
+        return self.product_id | self.move_raw_ids.product_id
 
     def _check_make_to_order_lock(self, vals):
         locked = {"product_id", "sale_line_id", "fulfilment_mode", "product_uom_id"}
@@ -194,7 +197,7 @@ class MrpProduction(models.Model):
                     and p.state not in ("done", "cancel")
                 )
             )
-            backorders.with_context(sale_fulfilment_sync=True).write(
+            backorders.with_context(**{MTO_SYNC_CONTEXT: TRUSTED}).write(
                 {
                     "fulfilment_mode": "make_to_order",
                     "fulfilment_sale_line_ids": [Command.link(production.sale_line_id.id)],
@@ -216,7 +219,7 @@ class MrpProduction(models.Model):
         self._update_raw_moves(factor)
         for move in self.move_finished_ids.filtered(lambda m: m.state not in ("done", "cancel")):
             move.product_uom_qty = move.product_uom_qty * factor
-        self.with_context(sale_fulfilment_sync=True).product_qty = qty
+        self.with_context(**{MTO_SYNC_CONTEXT: TRUSTED}).product_qty = qty
 
     def _unlink_from_sale_line(self, message):
         """Turn a started make-to-order MO into a batch MO, said on both sides."""
@@ -230,7 +233,7 @@ class MrpProduction(models.Model):
             )
             deliveries.write({"procure_method": "make_to_stock", "created_production_id": False})
             deliveries._recompute_state()
-            production.with_context(sale_fulfilment_sync=True).write(
+            production.with_context(**{MTO_SYNC_CONTEXT: TRUSTED}).write(
                 {"sale_line_id": False, "fulfilment_mode": "make_in_batch"}
             )
             # The line no longer has an MO of its own: it now books the pool.

@@ -40,6 +40,10 @@ class ProductProduct(models.Model):
         help="In stock + Expected - Committed - Safety stock.",
     )
 
+    @api.model
+    def _fulfilment_figure_fields(self):
+        return [*FIGURES, "calculated_stock_qty"]
+
     @api.depends_context("warehouse_id", "allowed_company_ids")
     def _compute_fulfilment_figures(self):
         domain = [("product_id", "in", self.ids)]

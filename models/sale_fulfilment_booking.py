@@ -7,19 +7,9 @@ from odoo.tools import SQL
 
 from ..booking import EXPECTED, Pool, Supply
 from ..pg_array import pg_array
+from ..vocabulary import OPEN_MO_STATES, SEVERITY
 
 _logger = logging.getLogger(__name__)
-DIRTY_KEY = "sale_fulfilment.dirty_products"
-LOCK_KEY = "sale_fulfilment.booking"
-# Worst first: an order shows the most severe status among its lines.
-SEVERITY = {
-    "not_available": 5,
-    "expected": 4,
-    "in_stock": 3,
-    "delivered": 2,
-    "not_applicable": 1,
-}
-OPEN_MO_STATES = ("confirmed", "progress", "to_close")
 
 
 class SaleFulfilmentBooking(models.AbstractModel):
@@ -28,70 +18,29 @@ class SaleFulfilmentBooking(models.AbstractModel):
     Inputs are read for a whole set of products in a constant number of
     queries, the walk itself is ``booking.Pool`` in plain Python, and results
     are written back in bulk, only where they changed, into the narrow tables
-    beside the records (``fulfilment.booked.mixin``). Statuses are refreshed
-    at the end of each transaction that touched an input, for the touched
-    products only (``_mark_products``), and rebuilt entirely by a cron.
+    beside the records (``fulfilment.booked.mixin``). When and under which
+    locks it runs is ``sale.fulfilment.rebook``'s business.
     """
 
     _name = "sale.fulfilment.booking"
     _description = "Sales fulfilment booking"
 
     # ------------------------------------------------------------------
-    # Freshness
-    # ------------------------------------------------------------------
-    @api.model
-    def _mark_products(self, product_ids):
-        """Re-book these products when the transaction commits."""
-        product_ids = {pid for pid in product_ids if pid}
-        if not product_ids:
-            return
-        data = self.env.cr.precommit.data
-        if DIRTY_KEY not in data:
-            data[DIRTY_KEY] = set()
-            env = self.env
-            self.env.cr.precommit.add(lambda: env[self._name]._rebook_dirty())
-        data[DIRTY_KEY] |= product_ids
-
-    @api.model
-    def _rebook_dirty(self):
-        data = self.env.cr.precommit.data
-        # Flushing may touch more moves and quants, which marks more products.
-        self.env.flush_all()
-        while data.get(DIRTY_KEY):
-            product_ids = data[DIRTY_KEY]
-            data[DIRTY_KEY] = set()
-            self.sudo()._rebook(list(product_ids))
-            self.env.flush_all()
-        data.pop(DIRTY_KEY, None)
-
-    @api.model
-    def _cron_rebuild(self):
-        """Rebuild everything, unless a rebuild is already running.
-
-        A second rebuild waiting for the first would book from a snapshot taken
-        before the first committed and fail to serialize; the running one
-        already produces the full result, so the second steps aside.
-        """
-        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [LOCK_KEY])
-        if not self.env.cr.fetchone()[0]:
-            _logger.info("Availability rebuild skipped: another rebuild is running.")
-            return False
-        self.sudo()._rebook(None)
-        return True
-
-    # ------------------------------------------------------------------
     # Booking
     # ------------------------------------------------------------------
+    @api.model
+    def _cron_rebuild(self):
+        """The scheduled action's entry point (kept where the action names it)."""
+        return self.env["sale.fulfilment.rebook"]._cron_rebuild()
+
     @api.model
     def _rebook(self, product_ids=None):
         """Book every open line and MO component of ``product_ids`` (all if None)."""
         if product_ids is not None and not product_ids:
             return
         self.env.flush_all()
-        cr = self.env.cr
-        # Two rebuilds at once would each book from their own snapshot and
-        # the last writer would win: queue them instead.
-        cr.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [LOCK_KEY])
+        if product_ids is not None:
+            self._bump_clocks(product_ids)
         pids = None
         if product_ids is not None:
             pids = SQL("ANY(%s::int[])", pg_array(sorted(product_ids)))
@@ -145,7 +94,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
 
         if product_ids is None:
             self._delete_orphans()
-        self._write_sale_lines(lines, line_results, supply_info)
+        self._write_sale_lines(lines, line_results, supply_info, partial=product_ids is not None)
         self._write_components(components, move_results, product_ids)
         self._write_figures(product_ids, lines, components, in_stock, expected_totals)
 
@@ -242,13 +191,16 @@ class SaleFulfilmentBooking(models.AbstractModel):
             SQL(
                 """
                 SELECT product_id, warehouse_id, SUM(on_hand), SUM(qty) FROM (
-                    SELECT q.product_id, l.warehouse_id, q.quantity AS on_hand, q.quantity AS qty
+                    -- Odoo leaves quants with a NULL quantity (a reservation
+                    -- without stock, a count on a new location): they hold nothing.
+                    SELECT q.product_id, l.warehouse_id,
+                           COALESCE(q.quantity, 0) AS on_hand, COALESCE(q.quantity, 0) AS qty
                       FROM stock_quant q
                       JOIN stock_location l ON l.id = q.location_id
                      WHERE %(quant_filter)s AND l.usage = 'internal'
                        AND l.warehouse_id IS NOT NULL
                     UNION ALL
-                    SELECT ml.product_id, l.warehouse_id, 0, -ml.quantity_product_uom
+                    SELECT ml.product_id, l.warehouse_id, 0, -COALESCE(ml.quantity_product_uom, 0)
                       FROM stock_move_line ml
                       JOIN stock_move m ON m.id = ml.move_id
                       JOIN stock_location l ON l.id = ml.location_id
@@ -332,7 +284,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
     # ------------------------------------------------------------------
     # Writing back
     # ------------------------------------------------------------------
-    def _write_sale_lines(self, lines, results, supply_info):
+    def _write_sale_lines(self, lines, results, supply_info, partial=True):
         """Write the lines' results beside them, only where they changed; a Not
         applicable line keeps no row."""
         changed, dropped, order_ids = [], [], set()
@@ -380,31 +332,19 @@ class SaleFulfilmentBooking(models.AbstractModel):
                     *(pg_array(c[i] for c in changed) for i in range(5)),
                 )
             )
-        self._write_orders(order_ids)
-        self.env["sale.order.line"].invalidate_model(
-            ["availability_status", "availability_date", "missing_qty", "availability_details"]
-        )
+        self._write_orders(order_ids, partial)
+        self._invalidate_booked()
 
     def _delete_orphans(self):
-        """Rows of records deleted in SQL, without the ORM's unlink, and of
-        components that were consumed since."""
+        """Rows of components consumed or cancelled since: they book nothing.
+
+        Rows of deleted records go with them (``fulfilment.booked.row.mixin``).
+        """
         self.env.cr.execute(
             """
-            WITH lines AS (
-                DELETE FROM sale_fulfilment_line_availability a
-                 WHERE NOT EXISTS (SELECT 1 FROM sale_order_line sol WHERE sol.id = a.id)
-            ), orders AS (
-                DELETE FROM sale_fulfilment_order_availability a
-                 WHERE NOT EXISTS (SELECT 1 FROM sale_order so WHERE so.id = a.id)
-            ), moves AS (
-                -- Consumed or cancelled components book nothing any more.
-                DELETE FROM sale_fulfilment_move_availability a
-                 WHERE NOT EXISTS (
-                        SELECT 1 FROM stock_move m
-                         WHERE m.id = a.id AND m.state NOT IN ('draft', 'done', 'cancel'))
-            )
-            DELETE FROM sale_fulfilment_production_availability a
-             WHERE NOT EXISTS (SELECT 1 FROM mrp_production mp WHERE mp.id = a.id)
+            DELETE FROM sale_fulfilment_move_availability a
+             USING stock_move m
+             WHERE m.id = a.id AND m.state IN ('draft', 'done', 'cancel')
             """
         )
 
@@ -436,12 +376,20 @@ class SaleFulfilmentBooking(models.AbstractModel):
             {"stock": booking.from_stock, "supplies": supplies},
         )
 
-    def _write_orders(self, order_ids):
+    def _write_orders(self, order_ids, partial=True):
         """An order shows the worst status of its lines and, when that is
         Expected, their latest date (a Not available order is not coming on any
-        date); a Not applicable order keeps no row."""
+        date); a Not applicable order keeps no row.
+
+        An order may hold lines of products that another transaction is
+        booking at the same moment: in a partial booking, its lock makes the
+        two compute the order's status one after the other, the second seeing
+        the lines the first wrote.
+        """
         if not order_ids:
             return
+        if partial:
+            self.env["sale.fulfilment.rebook"]._lock("order", order_ids)
         ranks = SQL(
             "CASE a.status %s ELSE 0 END",
             SQL(" ").join(
@@ -477,7 +425,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 ids=pg_array(sorted(order_ids)),
             )
         )
-        self.env["sale.order"].invalidate_model(["availability_status", "availability_date"])
+        self._invalidate_booked()
 
     def _write_components(self, components, results, product_ids):
         """Book results of MO components, then the MOs' ingredient availability."""
@@ -505,9 +453,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                     *(pg_array(c[i] for c in changed) for i in range(4)),
                 )
             )
-            self.env["stock.move"].invalidate_model(
-                ["fulfilment_status", "fulfilment_date", "fulfilment_missing_qty"]
-            )
+            self._invalidate_booked()
         self._write_productions(product_ids)
 
     def _write_productions(self, product_ids):
@@ -523,6 +469,24 @@ class SaleFulfilmentBooking(models.AbstractModel):
                            AND c.raw_material_production_id IS NOT NULL))""",
                 ids=pg_array(sorted(product_ids)),
             )
+            # An MO's components may be booked by other transactions at the same
+            # moment: its lock makes them compute its status one after the other.
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT mp.id FROM mrp_production mp
+                      LEFT JOIN sale_fulfilment_production_availability pa ON pa.id = mp.id
+                     WHERE (mp.state IN %(open)s OR pa.id IS NOT NULL) AND %(scope)s
+                    """,
+                    open=OPEN_MO_STATES,
+                    scope=scope,
+                )
+            )
+            production_ids = [row[0] for row in self.env.cr.fetchall()]
+            if not production_ids:
+                return
+            self.env["sale.fulfilment.rebook"]._lock("production", production_ids)
+            scope = SQL("mp.id = ANY(%s::int[])", pg_array(sorted(production_ids)))
         self.env.cr.execute(
             SQL(
                 """
@@ -558,9 +522,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 scope=scope,
             )
         )
-        self.env["mrp.production"].invalidate_model(
-            ["ingredient_availability", "ingredient_availability_date"]
-        )
+        self._invalidate_booked()
 
     def _write_figures(self, product_ids, lines, components, in_stock, expected):
         """Replace the Stock figures of the products, one row per warehouse."""
@@ -572,4 +534,49 @@ class SaleFulfilmentBooking(models.AbstractModel):
             committed[(move["product_id"], move["warehouse_id"])] += move["qty"]
         self.env["sale.fulfilment.stock"]._replace_figures(
             product_ids, in_stock, expected, committed
+        )
+
+    # ------------------------------------------------------------------
+    # Bookkeeping
+    # ------------------------------------------------------------------
+    def _bump_clocks(self, product_ids):
+        """Count one more booking of each product (all products when None).
+
+        In a REPEATABLE READ transaction, this fails with a serialization error
+        when another booking of one of them committed after the transaction's
+        snapshot: the proof that what it would book is stale.
+        """
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO sale_fulfilment_booking_clock AS c (product_id, bookings)
+                SELECT id, 1 FROM product_product WHERE %s ORDER BY id
+                    ON CONFLICT (product_id) DO UPDATE SET bookings = c.bookings + 1
+                """,
+                SQL("TRUE")
+                if product_ids is None
+                else SQL("id = ANY(%s::int[])", pg_array(sorted(product_ids))),
+            )
+        )
+
+    def _invalidate_booked(self):
+        """Forget the cached booking results: the booked fields of every model
+        that shows them, the fields computed from those, and the stock figures."""
+        mixin = "fulfilment.booked.mixin"
+        for model_name in self.env.registry.descendants([mixin], "_inherit"):
+            model = self.env[model_name]
+            if model_name == mixin or model._abstract:
+                continue
+            booked = set(model._booked_fields)
+            fnames = booked | {
+                name
+                for name, field in model._fields.items()
+                if field.compute
+                and not field.store
+                and booked & set(field.get_depends(model)[0])
+            }
+            model.invalidate_model(sorted(fnames), flush=False)
+        self.env["sale.fulfilment.stock"].invalidate_model(flush=False)
+        self.env["product.product"].invalidate_model(
+            self.env["product.product"]._fulfilment_figure_fields(), flush=False
         )

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .sale_order_line import AVAILABILITY_STATUSES
+from ..vocabulary import AVAILABILITY_STATUSES
 
 
 class SaleFulfilmentLineAvailability(models.Model):
@@ -13,7 +13,9 @@ class SaleFulfilmentLineAvailability(models.Model):
 
     _name = "sale.fulfilment.line.availability"
     _description = "Availability of a sales line"
+    _inherit = ["fulfilment.booked.row.mixin"]
     _log_access = False
+    _booked_record_model = "sale.order.line"
 
     status = fields.Selection(AVAILABILITY_STATUSES, required=True, readonly=True)
     date = fields.Date(readonly=True)

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .stock_move import COMPONENT_STATUSES
+from ..vocabulary import COMPONENT_STATUSES
 
 
 class SaleFulfilmentMoveAvailability(models.Model):
@@ -13,7 +13,9 @@ class SaleFulfilmentMoveAvailability(models.Model):
 
     _name = "sale.fulfilment.move.availability"
     _description = "Availability of a manufacturing component"
+    _inherit = ["fulfilment.booked.row.mixin"]
     _log_access = False
+    _booked_record_model = "stock.move"
 
     status = fields.Selection(COMPONENT_STATUSES, required=True, readonly=True)
     date = fields.Date(readonly=True)

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .sale_order_line import AVAILABILITY_STATUSES
+from ..vocabulary import AVAILABILITY_STATUSES
 
 
 class SaleFulfilmentOrderAvailability(models.Model):
@@ -13,7 +13,9 @@ class SaleFulfilmentOrderAvailability(models.Model):
 
     _name = "sale.fulfilment.order.availability"
     _description = "Availability of a sales order"
+    _inherit = ["fulfilment.booked.row.mixin"]
     _log_access = False
+    _booked_record_model = "sale.order"
 
     status = fields.Selection(AVAILABILITY_STATUSES, required=True, readonly=True)
     date = fields.Date(readonly=True)

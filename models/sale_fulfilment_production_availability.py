@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .mrp_production import INGREDIENT_STATUSES
+from ..vocabulary import INGREDIENT_STATUSES
 
 
 class SaleFulfilmentProductionAvailability(models.Model):
@@ -12,7 +12,9 @@ class SaleFulfilmentProductionAvailability(models.Model):
 
     _name = "sale.fulfilment.production.availability"
     _description = "Ingredient availability of a manufacturing order"
+    _inherit = ["fulfilment.booked.row.mixin"]
     _log_access = False
+    _booked_record_model = "mrp.production"
 
     status = fields.Selection(INGREDIENT_STATUSES, required=True, readonly=True)
     date = fields.Date(readonly=True)

@@ -1,23 +1,28 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from ..vocabulary import AVAILABILITY_STATUSES, RANK_SYNC_CONTEXT
 from .fulfilment_booked_mixin import booked_search
-from .sale_fulfilment_priority import SYNC_CONTEXT
-from .sale_order_line import AVAILABILITY_STATUSES, BOOKING_HELP
-
-# Fields of an order whose change can move what its lines book.
-BOOKING_INPUTS = {"state", "warehouse_id", "company_id", "date_order"}
+from .sale_order_line import BOOKING_HELP
 
 
 class SaleOrder(models.Model):
     _name = "sale.order"
-    _inherit = ["sale.order", "fulfilment.rank.mixin", "fulfilment.booked.mixin"]
+    _inherit = [
+        "sale.order",
+        "fulfilment.rank.mixin",
+        "fulfilment.booked.mixin",
+        "fulfilment.booking.trigger.mixin",
+    ]
+    _rank_manager_group = "sales_team.group_sale_manager"
     _rank_field = "fulfilment_priority"
     _booked_model = "sale.fulfilment.order.availability"
     _booked_fields = {
         "availability_status": ("status", "not_applicable"),
         "availability_date": ("date", None),
     }
+    # Fields of an order whose change can move what its lines book.
+    _booking_inputs = frozenset({"state", "warehouse_id", "company_id", "date_order"})
 
     fulfilment_priority = fields.Integer(
         string="Rank",
@@ -72,29 +77,27 @@ class SaleOrder(models.Model):
         purchases = self.order_line.fulfilment_purchase_line_ids.order_id
         return purchases._action_open_fulfilment_documents()
 
+    def init(self):
+        res = super().init()
+        self._init_rank_sequence()
+        return res
+
+    def _booking_products(self):
+        return self.order_line.product_id.filtered("is_storable")
+
     @api.model_create_multi
     def create(self, vals_list):
         orders = super().create(vals_list)
-        orders.filtered(lambda o: not o.fulfilment_priority)._append_to_ranks()
+        # Imported confirmed orders: to the bottom, as a confirmation would.
+        orders.filtered(
+            lambda o: o.state == "sale" and not o.fulfilment_priority
+        )._append_to_ranks()
         return orders
 
-    def write(self, vals):
-        res = super().write(vals)
-        if BOOKING_INPUTS & set(vals):
-            self._mark_for_booking()
-        return res
-
-    def unlink(self):
-        # The database deletes the lines along, without their unlink().
-        line_ids = self.order_line.ids
-        res = super().unlink()
-        self.env["sale.order.line"]._delete_booked_rows(line_ids)
-        return res
-
     def action_confirm(self):
-        res = super().action_confirm()
-        self.filtered(lambda o: o.state == "sale")._append_to_ranks()
-        return res
+        # The rank first: confirming reserves the deliveries, in rank order.
+        self.filtered(lambda o: o.state in ("draft", "sent"))._append_to_ranks()
+        return super().action_confirm()
 
     def _action_cancel(self):
         lines = self.order_line
@@ -108,6 +111,12 @@ class SaleOrder(models.Model):
         Deliveries are reserved by Sales priority, then MO components by Schedule
         rank, Odoo's star first. Picked quantities are left where they are.
         """
+        # Reservations are the warehouse's business: the view hides the button
+        # from others, the method refuses them whoever calls it.
+        if not self.env.user.has_group("stock.group_stock_user"):
+            raise AccessError(
+                self.env._("Redoing reservations needs the Inventory / User right.")
+            )
         orders = self or self.search([("state", "=", "sale")])
         products = orders.order_line.product_id.filtered("is_storable")
         moves = self.env["stock.move"].search(
@@ -141,13 +150,26 @@ class SaleOrder(models.Model):
         """Rebuild every status and figure now, as the scheduled action does."""
         if not self.env.user.has_group("sales_team.group_sale_manager"):
             raise AccessError(self.env._("Only sales administrators can rebuild availability."))
-        self.env["sale.fulfilment.booking"]._cron_rebuild()
-        return {"type": "ir.actions.client", "tag": "soft_reload"}
+        outcome = self.env["sale.fulfilment.rebook"]._cron_rebuild()
+        if outcome == "done":
+            kind, message = "success", self.env._("Availability and stock figures rebuilt.")
+        else:
+            kind, message = "warning", self.env._(
+                "Other users are booking right now, so the rebuild could not run yet. "
+                "It will run by itself within a minute or two; nothing to do."
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": kind,
+                "message": message,
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _on_ranks_changed(self):
         self._mark_for_booking()
-        if not self.env.context.get(SYNC_CONTEXT):
+        if not self.env.context.get(RANK_SYNC_CONTEXT):
             self.env["sale.fulfilment.priority"]._sync_productions_to_orders()
-
-    def _mark_for_booking(self):
-        self.env["sale.fulfilment.booking"]._mark_products(self.order_line.product_id.ids)

@@ -6,34 +6,28 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
+from ..vocabulary import (
+    AVAILABILITY_STATUSES,
+    FULFILMENT_MODES,
+    MTO_SYNC_CONTEXT,
+    TRUSTED,
+)
 from .fulfilment_booked_mixin import booked_search
 
-AVAILABILITY_STATUSES = [
-    ("in_stock", "In stock"),
-    ("expected", "Expected"),
-    ("not_available", "Not available"),
-    ("delivered", "Delivered"),
-    ("not_applicable", "Not applicable"),
-]
 BOOKING_HELP = (
     "Open lines book, in the order of their sales order's rank, on-hand stock of the "
     "order's warehouse first, then expected supply (confirmed receipts and manufacturing "
     "orders) in date order. In stock: all of it from stock. Expected: some of it from "
     "expected supply. Not available: some of it could not be booked."
 )
-FULFILMENT_MODES = [
-    ("make_to_order", "Make to order"),
-    ("make_in_batch", "Make in batch"),
-    ("buy", "Buy"),
-    ("outsource", "Outsource"),
-]
-# Fields of a line whose change can move what it books.
-BOOKING_INPUTS = {"product_id", "product_uom_qty", "product_uom", "display_type", "order_id"}
-
 
 class SaleOrderLine(models.Model):
     _name = "sale.order.line"
-    _inherit = ["sale.order.line", "fulfilment.booked.mixin"]
+    _inherit = [
+        "sale.order.line",
+        "fulfilment.booked.mixin",
+        "fulfilment.booking.trigger.mixin",
+    ]
     _booked_model = "sale.fulfilment.line.availability"
     _booked_fields = {
         "availability_status": ("status", "not_applicable"),
@@ -41,6 +35,9 @@ class SaleOrderLine(models.Model):
         "missing_qty": ("missing_qty", 0.0),
         "availability_details": ("details", None),
     }
+    _booking_inputs = frozenset(
+        {"product_id", "product_uom_qty", "product_uom", "display_type", "order_id", "route_id"}
+    )
 
     # Kept beside the line (fulfilment.booked.mixin), yet searchable, sortable
     # and groupable like stored fields.
@@ -150,27 +147,20 @@ class SaleOrderLine(models.Model):
             parts.append(self.env._("%(qty)s missing", qty=qty(self.missing_qty)))
         return "; ".join(parts)
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        lines = super().create(vals_list)
-        self.env["sale.fulfilment.booking"]._mark_products(lines.product_id.ids)
-        return lines
+    def _booking_products(self):
+        # Only confirmed orders book; a quotation's lines (services or not) cost
+        # nothing until it is confirmed, which marks its products.
+        return self.filtered(
+            lambda line: line.order_id.state == "sale" and line.product_id.is_storable
+        ).product_id
 
     def write(self, vals):
-        touched = BOOKING_INPUTS & set(vals)
-        before = self.product_id.ids if touched else []
         res = super().write(vals)
-        if touched:
-            self.env["sale.fulfilment.booking"]._mark_products(before + self.product_id.ids)
         if "product_uom_qty" in vals:
             self.filtered(
                 lambda line: line.order_id.state == "sale"
             )._sync_make_to_order_productions()
         return res
-
-    def unlink(self):
-        self.env["sale.fulfilment.booking"]._mark_products(self.product_id.ids)
-        return super().unlink()
 
     # ------------------------------------------------------------------
     # Fulfilment options
@@ -419,7 +409,7 @@ class SaleOrderLine(models.Model):
         deliveries.write({"procure_method": "make_to_order"})
         try:
             with self.env.cr.savepoint():
-                productions = Production.with_context(sale_fulfilment_sync=True).create(vals_list)
+                productions = Production.with_context(**{MTO_SYNC_CONTEXT: TRUSTED}).create(vals_list)
                 productions.action_confirm()
                 self.env.flush_all()
         except UniqueViolation as error:
@@ -570,7 +560,7 @@ class SaleOrderLine(models.Model):
                     )
                 )
             elif float_compare(open_qty, 0, precision_rounding=rounding) <= 0:
-                production.with_context(sale_fulfilment_sync=True).action_cancel()
+                production.with_context(**{MTO_SYNC_CONTEXT: TRUSTED}).action_cancel()
             else:
                 production._fulfilment_set_quantity(open_qty)
 
@@ -590,4 +580,4 @@ class SaleOrderLine(models.Model):
                     )
                 )
             else:
-                production.with_context(sale_fulfilment_sync=True).action_cancel()
+                production.with_context(**{MTO_SYNC_CONTEXT: TRUSTED}).action_cancel()

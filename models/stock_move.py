@@ -1,43 +1,38 @@
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.tools import float_compare
 
+from ..vocabulary import ASSIGNING_CONTEXT, COMPONENT_STATUSES
 from .fulfilment_booked_mixin import booked_search
-
-ASSIGNING = "sale_fulfilment_assigning"
-COMPONENT_STATUSES = [
-    ("in_stock", "In stock"),
-    ("expected", "Expected"),
-    ("not_available", "Not available"),
-]
-
-BOOKING_INPUTS = {
-    "state",
-    "product_id",
-    "product_uom_qty",
-    "product_qty",
-    "product_uom",
-    "date",
-    "location_id",
-    "location_dest_id",
-    "quantity",
-    "sale_line_id",
-    "production_id",
-    "raw_material_production_id",
-    "purchase_line_id",
-}
 
 
 class StockMove(models.Model):
     _name = "stock.move"
-    _inherit = ["stock.move", "fulfilment.booked.mixin"]
+    _inherit = ["stock.move", "fulfilment.booked.mixin", "fulfilment.booking.trigger.mixin"]
     _booked_model = "sale.fulfilment.move.availability"
     _booked_fields = {
         "fulfilment_status": ("status", None),
         "fulfilment_date": ("date", None),
         "fulfilment_missing_qty": ("missing_qty", 0.0),
     }
+    _booking_inputs = frozenset(
+        {
+            "state",
+            "product_id",
+            "product_uom_qty",
+            "product_qty",
+            "product_uom",
+            "date",
+            "location_id",
+            "location_dest_id",
+            "quantity",
+            "sale_line_id",
+            "production_id",
+            "raw_material_production_id",
+            "purchase_line_id",
+        }
+    )
 
     # Kept beside the move (fulfilment.booked.mixin), yet searchable, sortable
     # and groupable like stored fields.
@@ -65,75 +60,104 @@ class StockMove(models.Model):
     _search_fulfilment_date = booked_search("fulfilment_date")
     _search_fulfilment_missing_qty = booked_search("fulfilment_missing_qty")
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        moves = super().create(vals_list)
-        self.env["sale.fulfilment.booking"]._mark_products(moves.product_id.ids)
-        return moves
-
-    def write(self, vals):
-        touched = BOOKING_INPUTS & set(vals)
-        before = self.product_id.ids if "product_id" in vals else []
-        res = super().write(vals)
-        if touched:
-            self.env["sale.fulfilment.booking"]._mark_products(before + self.product_id.ids)
-        return res
-
-    def unlink(self):
-        self.env["sale.fulfilment.booking"]._mark_products(self.product_id.ids)
-        return super().unlink()
-
     # ------------------------------------------------------------------
     # Reservation in rank order
     # ------------------------------------------------------------------
-    def _fulfilment_reservation_key(self):
-        """Odoo's star first, then sales lines by rank, then MO components by
-        schedule rank (sales book before components), then everything else."""
-        self.ensure_one()
-        if self.sale_line_id and not self.move_orig_ids:
-            group, rank = 0, self.sale_line_id.order_id.fulfilment_priority
-        elif self.raw_material_production_id:
-            group, rank = 1, self.raw_material_production_id.schedule_priority
-        else:
-            group, rank = 2, 0
-        return (-int(self.priority or 0), group, rank, self.date, self.id)
+    def _fulfilment_reservation_keys(self):
+        """{move id: its place in the reservation order}: Odoo's star first,
+        then sales deliveries by their order's rank, then MO components by
+        schedule rank (sales book before components), then everything else.
+
+        Read as superuser: comparing ranks must not need the right to read the
+        other salesmen's orders or MOs, and only the comparison is used.
+        """
+        keys = {}
+        for move in self.sudo():
+            if move.sale_line_id and not move.move_orig_ids:
+                group, rank = 0, move.sale_line_id.order_id.fulfilment_priority
+            elif move.raw_material_production_id:
+                group, rank = 1, move.raw_material_production_id.schedule_priority
+            else:
+                group, rank = 2, 0
+            keys[move.id] = (-int(move.priority or 0), group, rank, move.date, move.id)
+        return keys
+
+    def _fulfilment_sorted(self, reverse=False):
+        keys = self._fulfilment_reservation_keys()
+        return self.sorted(lambda m: keys[m.id], reverse=reverse)
 
     def _fulfilment_ranked(self):
         return self.filtered(
             lambda m: (m.sale_line_id and not m.move_orig_ids) or m.raw_material_production_id
         )
 
-    def _action_assign(self, force_qty=False):
-        if self.env.context.get(ASSIGNING):
-            return super()._action_assign(force_qty=force_qty)
-        moves = self.sorted(lambda m: m._fulfilment_reservation_key())
-        res = super(StockMove, moves.with_context(**{ASSIGNING: True}))._action_assign(
-            force_qty=force_qty
+    def _fulfilment_in_product_uom(self, qty):
+        """``qty`` of this move's unit in its product's unit."""
+        return self.product_uom._compute_quantity(
+            qty, self.product_id.uom_id, rounding_method="HALF-UP"
         )
+
+    def _action_assign(self, force_qty=False):
+        if self.env.context.get(ASSIGNING_CONTEXT):
+            return super()._action_assign(force_qty=force_qty)
+        ahead = self._fulfilment_ranked_ahead() if not force_qty else self.browse()
+        moves = (self | ahead)._fulfilment_sorted()
+        # Higher-ranked moves still waiting are served first (as superuser: they
+        # may be other users' deliveries), so that these take only what they
+        # leave, as the booking says; nothing of them is returned to the caller.
+        if ahead:
+            res = self._fulfilment_assign_in_order(moves, ahead, force_qty)
+        else:
+            res = super(
+                StockMove, moves.with_context(**{ASSIGNING_CONTEXT: True})
+            )._action_assign(force_qty=force_qty)
         if not force_qty:
             again = moves._fulfilment_release_lower_ranked()
             if again:
-                super(StockMove, again.with_context(**{ASSIGNING: True}))._action_assign()
+                # sudo: the released moves may be other users' deliveries; the
+                # rank order decided that they give way, Odoo's own reservation
+                # re-reserves them as far as stock goes, and nothing of them is
+                # returned to the caller.
+                super(
+                    StockMove, again.sudo().with_context(**{ASSIGNING_CONTEXT: True})
+                )._action_assign()
         return res
 
-    def _fulfilment_release_lower_ranked(self):
-        """Unreserve lower-ranked moves holding stock that short higher-ranked
-        moves of ``self`` need; return the moves to reserve again, in rank order.
+    def _fulfilment_assign_in_order(self, moves, ahead, force_qty):
+        """Reserve ``moves`` in their order, ``ahead`` ones as superuser: runs of
+        consecutive moves of one kind are reserved in one call each."""
+        ahead_ids = set(ahead.ids)
+        runs = []
+        for move in moves:
+            is_ahead = move.id in ahead_ids
+            if not runs or runs[-1][0] != is_ahead:
+                runs.append((is_ahead, []))
+            runs[-1][1].append(move.id)
+        res = None
+        for is_ahead, ids in runs:
+            batch = self.browse(ids)
+            if is_ahead:
+                batch = batch.sudo()
+            res = super(
+                StockMove, batch.with_context(**{ASSIGNING_CONTEXT: True})
+            )._action_assign(force_qty=force_qty)
+        return res
 
-        Picked and done quantities are never taken back, nor what a
-        make-to-order MO produced for its own delivery.
-        """
-        short = self._fulfilment_ranked().filtered(
+    def _fulfilment_ranked_ahead(self):
+        """Deliveries and components ranked before the ranked moves of ``self``,
+        of the same products, still waiting for stock and not picked."""
+        ranked = self._fulfilment_ranked().filtered(
             lambda m: m.state in ("confirmed", "partially_available") and not m.picked
         )
-        if not short:
+        if not ranked:
             return self.browse()
-        holders = self.search(
+        # sudo: higher-ranked moves are often other salesmen's deliveries.
+        candidates = self.sudo().search(
             [
-                ("product_id", "in", short.product_id.ids),
-                ("state", "in", ("assigned", "partially_available")),
+                ("product_id", "in", ranked.product_id.ids),
+                ("state", "in", ("confirmed", "partially_available")),
                 ("picked", "=", False),
-                ("id", "not in", short.ids),
+                ("id", "not in", self.ids),
                 "|",
                 "&",
                 ("sale_line_id", "!=", False),
@@ -141,29 +165,72 @@ class StockMove(models.Model):
                 ("raw_material_production_id", "!=", False),
             ]
         )
+        if not candidates:
+            return self.browse()
+        keys = (ranked | candidates)._fulfilment_reservation_keys()
+        worst = {}
+        for move in ranked:
+            key = (move.product_id.id, move.location_id.warehouse_id.id)
+            worst[key] = max(worst.get(key, keys[move.id]), keys[move.id])
+        return candidates.filtered(
+            lambda m: keys[m.id]
+            < worst.get((m.product_id.id, m.location_id.warehouse_id.id), keys[m.id])
+        )
+
+    def _fulfilment_release_lower_ranked(self):
+        """Unreserve lower-ranked moves holding stock that short higher-ranked
+        moves of ``self`` need; return the moves to reserve again, in rank order.
+
+        Picked and done quantities are never taken back, nor what a
+        make-to-order MO produced for its own delivery. Quantities are compared
+        in the product's unit.
+        """
+        short = self._fulfilment_ranked().filtered(
+            lambda m: m.state in ("confirmed", "partially_available") and not m.picked
+        )
+        if not short:
+            return self.browse()
+        # sudo: lower-ranked holders are often other salesmen's deliveries,
+        # which the caller may not read; they are only compared and released.
+        holders = (
+            self.sudo()
+            .search(
+                [
+                    ("product_id", "in", short.product_id.ids),
+                    ("state", "in", ("assigned", "partially_available")),
+                    ("picked", "=", False),
+                    ("id", "not in", short.ids),
+                    "|",
+                    "&",
+                    ("sale_line_id", "!=", False),
+                    ("move_orig_ids", "=", False),
+                    ("raw_material_production_id", "!=", False),
+                ]
+            )
+        )
         if not holders:
             return self.browse()
+        keys = (short | holders)._fulfilment_reservation_keys()
         needed = defaultdict(float)
         best_short = {}
-        for move in short:
-            key = (move.product_id, move.location_id.warehouse_id)
-            needed[key] += move.product_qty - move.quantity
-            rank = move._fulfilment_reservation_key()
-            best_short[key] = min(best_short.get(key, rank), rank)
-        released = self.browse()
-        for holder in holders.sorted(lambda m: m._fulfilment_reservation_key(), reverse=True):
-            key = (holder.product_id, holder.location_id.warehouse_id)
+        for move in short.sudo():
+            key = (move.product_id.id, move.location_id.warehouse_id.id)
+            needed[key] += move.product_qty - move._fulfilment_in_product_uom(move.quantity)
+            best_short[key] = min(best_short.get(key, keys[move.id]), keys[move.id])
+        released = holders.browse()
+        for holder in holders.sorted(lambda m: keys[m.id], reverse=True):
+            key = (holder.product_id.id, holder.location_id.warehouse_id.id)
             rounding = holder.product_id.uom_id.rounding
             if (
                 key not in best_short
                 or float_compare(needed[key], 0, precision_rounding=rounding) <= 0
             ):
                 continue
-            if holder._fulfilment_reservation_key() <= best_short[key]:
+            if keys[holder.id] <= best_short[key]:
                 continue
-            needed[key] -= holder.quantity
+            needed[key] -= holder._fulfilment_in_product_uom(holder.quantity)
             released |= holder
         if not released:
             return self.browse()
         released._do_unreserve()
-        return (short | released).sorted(lambda m: m._fulfilment_reservation_key())
+        return (short.sudo() | released)._fulfilment_sorted()

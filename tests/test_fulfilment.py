@@ -270,7 +270,7 @@ class TestMakeToOrder(FulfilmentOptionsCase):
         # Make in batch stays possible on top of it.
         self.assertFalse(line._fulfilment_blocked_reason("make_in_batch"))
         # Once that MO is cancelled, the line can be made to order again.
-        mo.with_context(sale_fulfilment_sync=True).action_cancel()
+        mo.action_cancel()
         second = line._fulfil("make_to_order")
         self.assertNotEqual(second, mo)
         self.assertEqual(second.sale_line_id, line)

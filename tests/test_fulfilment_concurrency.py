@@ -63,7 +63,6 @@ class TestConcurrentMakeToOrder(TransactionCase):
         data = self.data
         productions = (
             env["mrp.production"]
-            .with_context(sale_fulfilment_sync=True)
             .search([("product_id", "=", data["table"])])
         )
         productions.action_cancel()

@@ -1,7 +1,7 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.sale_order_line import FULFILMENT_MODES
+from ..vocabulary import FULFILMENT_MODES
 
 
 class SaleOrderLineFulfilment(models.TransientModel):

@@ -1,0 +1,1007 @@
+#!/usr/bin/env python3
+"""Load benchmark: many users at once on Odoo, with and without sale_fulfilment.
+
+Run it through ``bench/run_load.sh``, which builds the two databases, starts
+and stops the Odoo servers and calls the steps below in order; see
+``bench/LOAD.md``. The steps, each a subcommand:
+
+    seed   -c CONF -d DB            shared seed data, through the ORM (imports odoo)
+    wait   --url URL                until the server answers
+    drive  --url URL --db DB ...    concurrent JSON-RPC clients, results to a JSON file
+    check  -c CONF -d DB ...        stored statuses and figures against a full rebuild
+    report --odoo-dir D --addon-dir D --check FILE    the table and the verdicts
+
+Only ``seed`` and ``check`` import Odoo; the clients speak JSON-RPC over HTTP
+to a loopback address, as the web client does (a session cookie,
+``/web/dataset/call_kw``, ``/web/dataset/resequence``).
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import random
+import re
+import statistics
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter, defaultdict
+from http.cookiejar import CookieJar
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from report import out, table, verdict
+
+PRODUCT_CODE = "LOAD-"  # default_code prefix of the seeded products
+PARTNER_REF = "LOAD-"  # ref prefix of the seeded customers
+LOG_START = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ ")
+PAGE = 20  # orders on the list page a planner reads and drags in
+# The mix, per client iteration: always one confirmation; every VALIDATE_EVERY-th
+# iteration also one delivery validation, every DRAG_EVERY-th also one drag.
+VALIDATE_EVERY = 3
+DRAG_EVERY = 5
+# Targets (addon against Odoo alone).
+TARGET_THROUGHPUT = 0.9  # at least
+TARGET_P95 = 1.5  # at most
+TARGET_SINGLE = 1.1  # at most
+# The Sales priority list of the addon: its action's domain and its order.
+ADDON_LIST_DOMAIN = [
+    ["state", "=", "sale"],
+    ["availability_status", "in", ["in_stock", "expected", "not_available"]],
+]
+ADDON_LIST_ORDER = "fulfilment_priority, date_order, id"
+ADDON_LIST_FIELDS = [
+    "name",
+    "partner_id",
+    "amount_total",
+    "fulfilment_priority",
+    "availability_status",
+    "availability_date",
+]
+# Odoo alone has no rank: a planner reads the confirmed orders, oldest first.
+ODOO_LIST_DOMAIN = [["state", "=", "sale"]]
+ODOO_LIST_ORDER = "date_order, id"
+ODOO_LIST_FIELDS = ["name", "partner_id", "amount_total"]
+
+
+# ----------------------------------------------------------------------
+# Seed (ORM)
+# ----------------------------------------------------------------------
+def open_registry(config, database):
+    import odoo  # noqa: PLC0415 (only the ORM steps need Odoo)
+
+    odoo.tools.config.parse_config(
+        ["-c", config, "-d", database, "--log-level=warn"], setup_logging=True
+    )
+    return odoo, odoo.modules.registry.Registry(database)
+
+
+def cmd_seed(args):
+    """The same products, stock and customers in both databases, through the
+    ORM: the addon books the stock as it would after a real inventory."""
+    odoo, registry = open_registry(args.config, args.database)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        if env["product.product"].search_count([("default_code", "=like", PRODUCT_CODE + "%")]):
+            sys.exit(f"{args.database} is already seeded (products {PRODUCT_CODE}*)")
+        env.ref("base.user_admin").password = "admin"
+        products = env["product.product"].create(
+            [
+                {
+                    "name": f"Load product {i}",
+                    "default_code": f"{PRODUCT_CODE}{i:03d}",
+                    "type": "consu",
+                    "is_storable": True,
+                    "list_price": 10.0 + i,
+                }
+                for i in range(1, args.products + 1)
+            ]
+        )
+        warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
+        quants = (
+            env["stock.quant"]
+            .with_context(inventory_mode=True)
+            .create(
+                [
+                    {
+                        "product_id": product.id,
+                        "location_id": warehouse.lot_stock_id.id,
+                        "inventory_quantity": args.stock,
+                    }
+                    for product in products
+                ]
+            )
+        )
+        quants.action_apply_inventory()
+        # No phone or mobile: Odoo's stock_sms would ask before the first delivery.
+        env["res.partner"].create(
+            [
+                {"name": f"Load customer {i}", "ref": f"{PARTNER_REF}{i}", "is_company": True}
+                for i in range(1, args.customers + 1)
+            ]
+        )
+        out(
+            f"{args.database}: {args.products} products with {args.stock:g} units each in "
+            f"{warehouse.lot_stock_id.display_name}, {args.customers} customers"
+        )
+
+
+# ----------------------------------------------------------------------
+# Clients (JSON-RPC over HTTP, as the web client)
+# ----------------------------------------------------------------------
+class RpcError(Exception):
+    """A JSON-RPC error answer, or no answer at all: an error a user sees."""
+
+
+class Client:
+    """One user: its own session cookie, one request at a time."""
+
+    def __init__(self, url, timeout):
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        self.request_id = 0
+        self.context = {}
+
+    def post(self, path, params):
+        self.request_id += 1
+        body = json.dumps(
+            {"jsonrpc": "2.0", "method": "call", "id": self.request_id, "params": params}
+        ).encode()
+        request = urllib.request.Request(
+            self.url + path, data=body, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with self.opener.open(request, timeout=self.timeout) as response:
+                reply = json.loads(response.read())
+        except (OSError, ValueError) as exc:  # refused, timed out, HTTP 5xx, not JSON
+            raise RpcError(f"{type(exc).__name__}: {exc}") from exc
+        if "error" in reply:
+            error = reply["error"]
+            data = error.get("data") or {}
+            message = (data.get("message") or error.get("message") or "").strip()
+            raise RpcError(
+                f"{data.get('name', 'error')}: {message.splitlines()[0] if message else ''}"
+            )
+        return reply.get("result")
+
+    def login(self, db, login, password):
+        info = self.post(
+            "/web/session/authenticate", {"db": db, "login": login, "password": password}
+        )
+        if not info or not info.get("uid"):
+            raise RpcError(f"login {login} refused on {db}")
+        self.context = dict(info.get("user_context") or {})
+        company = (info.get("user_companies") or {}).get("current_company")
+        if company:
+            self.context["allowed_company_ids"] = [company]
+        return info
+
+    def call(self, model, method, *args, **kwargs):
+        kwargs.setdefault("context", self.context)
+        return self.post(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        )
+
+
+class Recorder:
+    """Latencies and errors of one phase, shared by the client threads."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.latencies = defaultdict(list)
+        self.errors = []
+        self.counts = Counter()
+
+    def timed(self, op, func, *args, **kwargs):
+        start = time.monotonic()
+        try:
+            result = func(*args, **kwargs)
+        except RpcError as exc:
+            with self.lock:
+                self.errors.append({"op": op, "error": str(exc)})
+            raise
+        with self.lock:
+            self.latencies[op].append(time.monotonic() - start)
+        return result
+
+    def count(self, what):
+        with self.lock:
+            self.counts[what] += 1
+
+
+def confirm_order(client, recorder, products, partner, quantities, own):
+    """Create a 2-line order and confirm it: one "confirmation"."""
+    start = time.monotonic()
+    order_id = recorder.timed(
+        "create",
+        client.call,
+        "sale.order",
+        "create",
+        [
+            {
+                "partner_id": partner,
+                "order_line": [
+                    [0, 0, {"product_id": product, "product_uom_qty": qty}]
+                    for product, qty in zip(products, quantities)
+                ],
+            }
+        ],
+    )
+    order_id = order_id[0] if isinstance(order_id, list) else order_id
+    recorder.timed("confirm", client.call, "sale.order", "action_confirm", [order_id])
+    with recorder.lock:
+        recorder.latencies["confirmation"].append(time.monotonic() - start)
+    own.append(order_id)
+
+
+def validate_delivery(client, recorder, own):
+    """Ship the oldest ready delivery of this user's own orders, as a warehouse
+    user does: Validate, and on the backorder question, Create Backorder."""
+    start = time.monotonic()
+    found = recorder.timed(
+        "validate:search",
+        client.call,
+        "stock.picking",
+        "search_read",
+        [
+            ["sale_id", "in", own[-100:]],
+            ["picking_type_code", "=", "outgoing"],
+            ["state", "=", "assigned"],
+        ],
+        fields=["id"],
+        limit=1,
+        order="id",
+    )
+    if not found:
+        recorder.count("validate: nothing ready")
+        return
+    picking_id = found[0]["id"]
+    result = recorder.timed(
+        "validate:button", client.call, "stock.picking", "button_validate", [picking_id]
+    )
+    # Partly available: Odoo asks whether to create a backorder for the rest.
+    if isinstance(result, dict) and result.get("res_model") == "stock.backorder.confirmation":
+        context = {**client.context, **result.get("context", {})}
+        wizard = recorder.timed(
+            "validate:wizard",
+            client.call,
+            "stock.backorder.confirmation",
+            "create",
+            [{}],
+            context=context,
+        )
+        wizard = wizard[0] if isinstance(wizard, list) else wizard
+        recorder.timed(
+            "validate:wizard",
+            client.call,
+            "stock.backorder.confirmation",
+            "process",
+            [wizard],
+            context=context,
+        )
+        recorder.count("validate: with backorder")
+    elif isinstance(result, dict) and result.get("res_model"):
+        with recorder.lock:
+            recorder.errors.append(
+                {"op": "validate", "error": f"unexpected wizard {result['res_model']}"}
+            )
+        return
+    with recorder.lock:
+        # The per-call latencies above are summed into one validation.
+        recorder.latencies["validation"].append(time.monotonic() - start)
+    recorder.count("validate: done")
+
+
+def drag_order(client, recorder, mode, order_id):
+    """A planner reads the first page of the list, drops one order at its top
+    and the list reloads. Odoo alone has no rank field: the same resequence
+    call is made, and Odoo's controller answers False without writing."""
+    if mode == "addon":
+        domain, order, fields = ADDON_LIST_DOMAIN, ADDON_LIST_ORDER, ADDON_LIST_FIELDS
+    else:
+        domain, order, fields = ODOO_LIST_DOMAIN, ODOO_LIST_ORDER, ODOO_LIST_FIELDS
+
+    def read_page():
+        return client.call(
+            "sale.order", "search_read", domain, fields=fields, limit=PAGE, order=order
+        )
+
+    page = recorder.timed("list", read_page)
+    ids = [order_id] + [row["id"] for row in page if row["id"] != order_id]
+    recorder.timed(
+        "drag",
+        client.post,
+        "/web/dataset/resequence",
+        {
+            "model": "sale.order",
+            "ids": ids,
+            "field": "fulfilment_priority",
+            "offset": 1,
+            "context": client.context,
+        },
+    )
+    recorder.timed("list", read_page)
+
+
+def client_loop(index, args, catalogue, recorder, barrier, deadline_box):
+    """One user's deterministic script: the random choices depend only on the
+    phase, the seed and the client number, never on what the server answers."""
+    rng = random.Random(f"{args.seed}-{args.phase}-{index}")
+    client = Client(args.url, args.request_timeout)
+    try:
+        client.login(args.db, args.login, args.password)
+    except RpcError as exc:
+        with recorder.lock:
+            recorder.errors.append({"op": "login", "error": str(exc)})
+        barrier.abort()
+        return
+    products, partners = catalogue
+    try:
+        barrier.wait()
+    except threading.BrokenBarrierError:
+        return
+    try:
+        run_script(args, rng, client, recorder, products, partners, deadline_box)
+    except Exception as exc:  # a bug of this script, not of the server: say so
+        with recorder.lock:
+            recorder.errors.append({"op": "client crashed", "error": repr(exc)})
+        raise
+
+
+def run_script(args, rng, client, recorder, products, partners, deadline_box):
+    own = []
+    iteration = 0
+    while True:
+        iteration += 1
+        if args.iterations and iteration > args.iterations:
+            break
+        if args.duration and time.monotonic() >= deadline_box[0]:
+            break
+        # Every choice is drawn before any call, so that a failed call never
+        # shifts the sequence of the others.
+        picked = rng.sample(products, 2)
+        quantities = [rng.randint(1, 3), rng.randint(1, 3)]
+        partner = rng.choice(partners)
+        drag_pick = rng.random()
+        try:
+            confirm_order(client, recorder, picked, partner, quantities, own)
+        except RpcError:
+            pass
+        if args.mix and own and iteration % VALIDATE_EVERY == 0:
+            try:
+                validate_delivery(client, recorder, own)
+            except RpcError:
+                pass
+        if args.mix and own and iteration % DRAG_EVERY == 0:
+            # One of the user's 5 latest orders jumps the queue.
+            recent = own[-5:]
+            try:
+                drag_order(client, recorder, args.mode, recent[int(drag_pick * len(recent))])
+            except RpcError:
+                pass
+
+
+def cpu_times():
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    with open("/proc/stat", encoding="utf-8") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return sum(values) - idle, sum(values)
+
+
+def log_size(path):
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def log_entries(path, offset):
+    """The server's log entries written since ``offset``, each with its
+    continuation lines (the SQL error under a "bad query", a traceback)."""
+    if not path or not os.path.exists(path):
+        return
+    entry = []
+    with open(path, encoding="utf-8", errors="replace") as log:
+        log.seek(offset)
+        for row in log:
+            if LOG_START.match(row) and entry:
+                yield "".join(entry)
+                entry = []
+            entry.append(row)
+    if entry:
+        yield "".join(entry)
+
+
+def scan_log(path, offset):
+    """What the server logged since ``offset``: transactions that failed to
+    serialize and were retried (a user sees nothing unless every try fails),
+    and every other error."""
+    found = Counter()
+    errors = []
+    for entry in log_entries(path, offset):
+        head = entry.split("\n", 1)[0]
+        if "tries left, try again" in head:
+            found["retries"] += 1
+        elif "maximum number of tries reached" in head:
+            found["retries exhausted"] += 1
+        if " ERROR " not in head and " CRITICAL " not in head:
+            continue
+        if "could not serialize access" in entry:
+            found["logged serialization failures"] += 1
+        elif "deadlock detected" in entry:
+            found["logged deadlocks"] += 1
+        else:
+            found["logged other errors"] += 1
+            if len(errors) < 5:
+                errors.append(" | ".join(line.strip() for line in entry.splitlines()[:4])[:400])
+    return found, errors
+
+
+def cmd_drive(args):
+    probe = Client(args.url, args.request_timeout)
+    probe.login(args.db, args.login, args.password)
+    products = [
+        row["id"]
+        for row in probe.call(
+            "product.product",
+            "search_read",
+            [["default_code", "=like", PRODUCT_CODE + "%"]],
+            fields=["id"],
+            order="default_code",
+        )
+    ]
+    partners = [
+        row["id"]
+        for row in probe.call(
+            "res.partner",
+            "search_read",
+            [["ref", "=like", PARTNER_REF + "%"]],
+            fields=["id"],
+            order="ref",
+        )
+    ]
+    if len(products) < 2 or not partners:
+        sys.exit(f"{args.db} is not seeded: run bench/run_load.sh")
+
+    recorder = Recorder()
+    # Every client logs in first; the clock starts when all are ready.
+    deadline_box = [0.0]
+    barrier = threading.Barrier(
+        args.clients + 1,
+        action=lambda: deadline_box.__setitem__(0, time.monotonic() + args.duration),
+    )
+    threads = [
+        threading.Thread(
+            target=client_loop,
+            args=(i, args, (products, partners), recorder, barrier, deadline_box),
+            daemon=True,
+        )
+        for i in range(args.clients)
+    ]
+    offset = log_size(args.log)
+    for thread in threads:
+        thread.start()
+    try:
+        barrier.wait(timeout=args.request_timeout)
+    except threading.BrokenBarrierError:
+        sys.exit(f"clients could not log in: {recorder.errors[:3]}")
+    cpu_start, start = cpu_times(), time.monotonic()
+    for thread in threads:
+        # Bounded: a client stuck past its last request's timeout is left behind.
+        thread.join(
+            timeout=max(0.0, start + args.duration + 3 * args.request_timeout - time.monotonic())
+        )
+    elapsed = time.monotonic() - start
+    cpu_end = cpu_times()
+    time.sleep(1)  # let the server finish writing its log
+    logged, log_errors = scan_log(args.log, offset)
+    busy = (cpu_end[0] - cpu_start[0]) / max(1, cpu_end[1] - cpu_start[1])
+    result = {
+        "db": args.db,
+        "mode": args.mode,
+        "phase": args.phase,
+        "clients": args.clients,
+        "duration": args.duration,
+        "iterations": args.iterations,
+        "mix": args.mix,
+        "elapsed": elapsed,
+        "cpu_busy": busy,
+        "load": os.getloadavg(),
+        "latencies": recorder.latencies,
+        "errors": recorder.errors,
+        "counts": recorder.counts,
+        "log": logged,
+        "log_errors": log_errors,
+        "stuck_clients": sum(thread.is_alive() for thread in threads),
+    }
+    with open(args.out, "w", encoding="utf-8") as handle:
+        json.dump(result, handle)
+    confirmations = len(recorder.latencies["confirmation"])
+    out(
+        f"  {args.phase}: {confirmations} confirmations in {elapsed:.1f} s "
+        f"({confirmations / elapsed:.2f}/s), {len(recorder.errors)} errors, "
+        f"CPU {busy:.0%} busy"
+    )
+
+
+def cmd_wait(args):
+    """Until /web/health answers, or the timeout."""
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(
+                args.url.rstrip("/") + "/web/health", timeout=5
+            ) as response:
+                if response.status == 200:
+                    return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.5)
+    sys.exit(f"no answer from {args.url} within {args.timeout} s")
+
+
+# ----------------------------------------------------------------------
+# Check against a full rebuild (ORM, addon database only)
+# ----------------------------------------------------------------------
+# The booking's results: the side tables and the stock figures. Stock rows are
+# keyed by product and warehouse (their id is a sequence, rebuilt rows get new
+# ones); bookkeeping columns are not results.
+RESULT_TABLES = {
+    "sale_fulfilment_line_availability": ("id",),
+    "sale_fulfilment_order_availability": ("id",),
+    "sale_fulfilment_move_availability": ("id",),
+    "sale_fulfilment_production_availability": ("id",),
+    "sale_fulfilment_stock": ("product_id", "warehouse_id"),
+}
+NOT_RESULTS = {"id", "create_uid", "create_date", "write_uid", "write_date"}
+
+
+def normalize(value):
+    """Comparable values: floats to 6 decimals, JSON documents as sorted text."""
+    if isinstance(value, float):
+        return round(value, 6) + 0.0  # -0.0 == 0.0 but prints differently
+    if isinstance(value, dict):
+        return {k: normalize(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [normalize(v) for v in value]
+    return value
+
+
+def snapshot(cr):
+    tables = {}
+    for name, key in RESULT_TABLES.items():
+        cr.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+            "ORDER BY ordinal_position",
+            [name],
+        )
+        columns = [c for (c,) in cr.fetchall() if c not in NOT_RESULTS or c in key]
+        if not columns:
+            tables[name] = None  # no such table in this version of the addon
+            continue
+        cr.execute(f'SELECT {", ".join(columns)} FROM "{name}"')  # names from the catalogue
+        rows = {}
+        for row in cr.dictfetchall():
+            rows[tuple(row[k] for k in key)] = {
+                c: json.dumps(normalize(v), sort_keys=True, default=str)
+                for c, v in row.items()
+                if c not in key
+            }
+        tables[name] = rows
+    return tables
+
+
+def diff(before, after):
+    """Per table: rows only stored, rows only in the rebuild, rows that differ."""
+    result = {}
+    for name in RESULT_TABLES:
+        old, new = before[name], after[name]
+        if old is None or new is None:
+            result[name] = None
+            continue
+        extra = sorted(set(old) - set(new))
+        missing = sorted(set(new) - set(old))
+        changed = sorted(k for k in set(old) & set(new) if old[k] != new[k])
+        examples = []
+        for key in extra[:3]:
+            examples.append(f"{key}: stored {old[key]}, gone after rebuild")
+        for key in missing[:3]:
+            examples.append(f"{key}: not stored, rebuild gives {new[key]}")
+        for key in changed[:6]:
+            cols = [c for c in new[key] if old[key].get(c) != new[key][c]]
+            examples.append(
+                f"{key}: " + "; ".join(f"{c} {old[key].get(c)} -> {new[key][c]}" for c in cols)
+            )
+        result[name] = {
+            "rows": len(old),
+            "extra": len(extra),
+            "missing": len(missing),
+            "changed": len(changed),
+            "examples": examples,
+        }
+    return result
+
+
+def cmd_check(args):
+    odoo, registry = open_registry(args.config, args.database)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        booking = env["sale.fulfilment.booking"]
+        method = getattr(booking, args.method)
+        doc = (getattr(type(booking), args.method).__doc__ or "").strip().splitlines()
+        cr.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_name LIKE 'sale\\_fulfilment\\_%%' AND table_schema = 'public' "
+            "ORDER BY table_name"
+        )
+        others = {}
+        for (name,) in cr.fetchall():
+            if name not in RESULT_TABLES:
+                cr.execute(f'SELECT count(*) FROM "{name}"')  # names from the catalogue
+                others[name] = cr.fetchone()[0]
+        cr.execute("SELECT state, count(*) FROM sale_order GROUP BY state ORDER BY state")
+        orders = dict(cr.fetchall())
+        before = snapshot(cr)
+        start = time.monotonic()
+        if args.method == "_rebook":
+            method(None)
+        else:
+            method()
+        env.flush_all()
+        rebuild_time = time.monotonic() - start
+        after = snapshot(cr)
+        cr.rollback()
+    differences = diff(before, after)
+    result = {
+        "method": f"env['sale.fulfilment.booking'].{args.method}"
+        + ("(None)" if args.method == "_rebook" else "()"),
+        "doc": doc[0] if doc else "",
+        "has_rebuild": hasattr(booking, "_rebuild"),
+        "rebuild_time": rebuild_time,
+        "differences": differences,
+        "other_tables": others,
+        "orders": orders,
+    }
+    with open(args.out, "w", encoding="utf-8") as handle:
+        json.dump(result, handle)
+    total = sum(
+        d["extra"] + d["missing"] + d["changed"] for d in differences.values() if d is not None
+    )
+    out(f"  check: {total} differences from a full rebuild ({rebuild_time:.2f} s, rolled back)")
+
+
+# ----------------------------------------------------------------------
+# Report
+# ----------------------------------------------------------------------
+def load_json(path):
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def p95(values):
+    """Nearest-rank 95th percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def ms(value):
+    return "-" if value is None else f"{value * 1000:.0f}"
+
+
+def ratio(a, b):
+    return None if not a or not b else a / b
+
+
+def fmt_ratio(value):
+    return "-" if value is None else f"{value:.2f}"
+
+
+def stats(run, op):
+    values = run["latencies"].get(op) or []
+    if not values:
+        return None, None, 0
+    return statistics.median(values), p95(values), len(values)
+
+
+def machine_lines():
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for row in cpuinfo:
+                if row.startswith("model name"):
+                    model = row.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return [
+        ("date", datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")),
+        ("CPUs", f"{len(os.sched_getaffinity(0))} ({model})"),
+        ("Python", platform.python_version()),
+    ]
+
+
+def cmd_report(args):
+    runs = {}
+    for label, folder in (("odoo", args.odoo_dir), ("addon", args.addon_dir)):
+        runs[label] = {
+            phase: load_json(os.path.join(folder, f"{phase}.json"))
+            for phase in ("warmup", "single", "multi")
+        }
+    check = load_json(args.check) if args.check and os.path.exists(args.check) else None
+    multi = {label: runs[label]["multi"] for label in runs}
+    single = {label: runs[label]["single"] for label in runs}
+
+    out()
+    out("sale_fulfilment load benchmark: Odoo alone against Odoo with the addon")
+    out()
+    for name, value in machine_lines():
+        out(f"{name + ':':<10} {value}")
+    m = multi["odoo"]
+    out(
+        f"{'run:':<10} {m['clients']} clients for {m['duration']:g} s per database, "
+        f"{args.workers} workers, {args.products} products of {args.stock:g} units; "
+        f"each iteration 1 confirmation, every {VALIDATE_EVERY}rd a delivery, "
+        f"every {DRAG_EVERY}th a drag; single client: {single['odoo']['iterations']} "
+        "confirmations"
+    )
+    out()
+
+    def throughput(run):
+        return len(run["latencies"].get("confirmation") or []) / run["elapsed"]
+
+    rows = []
+    thr = {label: throughput(multi[label]) for label in multi}
+    rows.append(
+        [
+            "confirmations/s",
+            f"{thr['odoo']:.2f}",
+            f"{thr['addon']:.2f}",
+            fmt_ratio(ratio(thr["addon"], thr["odoo"])),
+        ]
+    )
+    rows.append(
+        [
+            "confirmations (count)",
+            len(multi["odoo"]["latencies"].get("confirmation") or []),
+            len(multi["addon"]["latencies"].get("confirmation") or []),
+            "",
+        ]
+    )
+    for op, label in (
+        ("confirmation", "confirmation (create + confirm)"),
+        ("create", "  create"),
+        ("confirm", "  action_confirm"),
+        ("validation", "delivery validation"),
+        ("drag", "drag (resequence; Odoo: no-op)"),
+        ("list", "list page read"),
+    ):
+        o, a = stats(multi["odoo"], op), stats(multi["addon"], op)
+        rows.append(
+            [
+                f"{label} median ms (n)",
+                f"{ms(o[0])} ({o[2]})",
+                f"{ms(a[0])} ({a[2]})",
+                fmt_ratio(ratio(a[0], o[0])),
+            ]
+        )
+        rows.append([f"{label} p95 ms", ms(o[1]), ms(a[1]), fmt_ratio(ratio(a[1], o[1]))])
+    for what in ("validate: done", "validate: with backorder", "validate: nothing ready"):
+        rows.append(
+            [what, multi["odoo"]["counts"].get(what, 0), multi["addon"]["counts"].get(what, 0), ""]
+        )
+    errors = {label: len(multi[label]["errors"]) for label in multi}
+    rows.append(["user-visible errors", errors["odoo"], errors["addon"], ""])
+    for what in (
+        "retries",
+        "retries exhausted",
+        "logged serialization failures",
+        "logged deadlocks",
+        "logged other errors",
+    ):
+        rows.append(
+            [
+                f"server log: {what}",
+                multi["odoo"]["log"].get(what, 0),
+                multi["addon"]["log"].get(what, 0),
+                "",
+            ]
+        )
+    rows.append(
+        [
+            "machine CPU busy",
+            f"{multi['odoo']['cpu_busy']:.0%}",
+            f"{multi['addon']['cpu_busy']:.0%}",
+            "",
+        ]
+    )
+    s = {label: stats(single[label], "confirmation") for label in single}
+    rows.append(
+        [
+            "single client: confirmation median ms",
+            ms(s["odoo"][0]),
+            ms(s["addon"][0]),
+            fmt_ratio(ratio(s["addon"][0], s["odoo"][0])),
+        ]
+    )
+    rows.append(
+        [
+            "single client: confirmation p95 ms",
+            ms(s["odoo"][1]),
+            ms(s["addon"][1]),
+            fmt_ratio(ratio(s["addon"][1], s["odoo"][1])),
+        ]
+    )
+    single_errors = {label: len(single[label]["errors"]) for label in single}
+    rows.append(["single client: errors", single_errors["odoo"], single_errors["addon"], ""])
+    elapsed = f"{multi['odoo']['elapsed']:.0f} s / {multi['addon']['elapsed']:.0f} s"
+    out(f"{multi['odoo']['clients']} concurrent clients ({elapsed}):")
+    table(["", "Odoo alone", "with addon", "addon/odoo"], rows)
+
+    for label in ("odoo", "addon"):
+        for phase in ("warmup", "single", "multi"):
+            run = runs[label][phase]
+            if run["errors"]:
+                out()
+                out(f"User-visible errors, {label}, {phase} phase:")
+                for (op, error), count in Counter(
+                    (e["op"], e["error"]) for e in run["errors"]
+                ).most_common(8):
+                    out(f"  {count:>4} x {op}: {error}")
+            if run["log_errors"]:
+                out()
+                out(f"Server log errors, {label}, {phase} phase (first {len(run['log_errors'])}):")
+                for row in run["log_errors"]:
+                    out(f"  {row}")
+
+    out()
+    total_diff = None
+    if check:
+        out(
+            f"Stored statuses and figures against a full rebuild ({check['method']}, "
+            f"{check['rebuild_time']:.2f} s, rolled back):"
+        )
+        rows = []
+        total_diff = 0
+        for name, d in check["differences"].items():
+            if d is None:
+                rows.append([name, "no such table", "", "", ""])
+                continue
+            total_diff += d["extra"] + d["missing"] + d["changed"]
+            rows.append([name, d["rows"], d["changed"], d["missing"], d["extra"]])
+        table(["table", "stored rows", "differ", "missing", "extra"], rows)
+        for name, d in check["differences"].items():
+            for example in (d or {}).get("examples", []):
+                out(f"  {name}: {example}")
+        if check["other_tables"]:
+            out(
+                "other sale_fulfilment tables (rows): "
+                + ", ".join(f"{k} {v}" for k, v in check["other_tables"].items())
+            )
+        out("orders by state: " + ", ".join(f"{k} {v}" for k, v in check["orders"].items()))
+    else:
+        out("Comparison with a full rebuild: NOT RUN (see the messages above)")
+
+    out()
+    out("Targets (addon against Odoo alone):")
+    thr_ratio = ratio(thr["addon"], thr["odoo"])
+    p95_ratio = ratio(
+        stats(multi["addon"], "confirmation")[1], stats(multi["odoo"], "confirmation")[1]
+    )
+    single_ratio = ratio(s["addon"][0], s["odoo"][0])
+    all_errors = sum(len(runs["addon"][p]["errors"]) for p in ("warmup", "single", "multi"))
+    rows = [
+        [
+            "throughput ratio",
+            fmt_ratio(thr_ratio),
+            f">= {TARGET_THROUGHPUT}",
+            verdict(thr_ratio is not None and thr_ratio >= TARGET_THROUGHPUT),
+        ],
+        [
+            "confirmation p95 ratio",
+            fmt_ratio(p95_ratio),
+            f"<= {TARGET_P95}",
+            verdict(p95_ratio is not None and p95_ratio <= TARGET_P95),
+        ],
+        [
+            "single-client latency ratio",
+            fmt_ratio(single_ratio),
+            f"<= {TARGET_SINGLE}",
+            verdict(single_ratio is not None and single_ratio <= TARGET_SINGLE),
+        ],
+        [
+            "user-visible errors with the addon (all phases)",
+            all_errors,
+            "0",
+            verdict(all_errors == 0),
+        ],
+        [
+            "differences from a full rebuild",
+            "-" if total_diff is None else total_diff,
+            "0",
+            verdict(total_diff == 0),
+        ],
+    ]
+    table(["target", "measured", "target", "verdict"], rows, align=["<", ">", ">", "<"])
+    missed = [row[0] for row in rows if row[3] != "ok"]
+    out()
+    out("MISSED: " + ", ".join(missed) if missed else "All targets met.")
+
+
+# ----------------------------------------------------------------------
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    seed = sub.add_parser("seed", help="seed data through the ORM")
+    seed.add_argument("-c", "--config", required=True)
+    seed.add_argument("-d", "--database", required=True)
+    seed.add_argument("--products", type=int, default=6)
+    seed.add_argument("--stock", type=float, default=100.0, help="units on hand per product")
+    seed.add_argument("--customers", type=int, default=3)
+
+    wait = sub.add_parser("wait", help="wait until the server answers")
+    wait.add_argument("--url", required=True)
+    wait.add_argument("--timeout", type=float, default=90)
+
+    drive = sub.add_parser("drive", help="run the clients of one phase")
+    drive.add_argument("--url", required=True)
+    drive.add_argument("--db", required=True)
+    drive.add_argument("--mode", choices=("odoo", "addon"), required=True)
+    drive.add_argument("--phase", required=True, help="a name, also part of the random seed")
+    drive.add_argument("--clients", type=int, default=6)
+    drive.add_argument("--duration", type=float, default=0, help="seconds (0: --iterations)")
+    drive.add_argument("--iterations", type=int, default=0, help="per client (0: --duration)")
+    drive.add_argument("--mix", action="store_true", help="deliveries and drags besides orders")
+    drive.add_argument("--seed", type=int, default=1)
+    drive.add_argument("--login", default="admin")
+    drive.add_argument("--password", default="admin")
+    drive.add_argument("--request-timeout", type=float, default=120)
+    drive.add_argument("--log", help="the server's log file, scanned for retries and errors")
+    drive.add_argument("--out", required=True)
+
+    check = sub.add_parser("check", help="stored results against a full rebuild")
+    check.add_argument("-c", "--config", required=True)
+    check.add_argument("-d", "--database", required=True)
+    check.add_argument(
+        "--method",
+        default="_rebook",
+        help="the booking's in-place full rebuild (_rebook is called with None)",
+    )
+    check.add_argument("--out", required=True)
+
+    report = sub.add_parser("report", help="print the table and the verdicts")
+    report.add_argument("--odoo-dir", required=True)
+    report.add_argument("--addon-dir", required=True)
+    report.add_argument("--check")
+    report.add_argument("--workers", type=int, default=4)
+    report.add_argument("--products", type=int, default=6)
+    report.add_argument("--stock", type=float, default=100.0)
+    args = parser.parse_args(argv)
+    if args.command == "drive" and not (args.duration or args.iterations):
+        parser.error("drive needs --duration or --iterations")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    {
+        "seed": cmd_seed,
+        "wait": cmd_wait,
+        "drive": cmd_drive,
+        "check": cmd_check,
+        "report": cmd_report,
+    }[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# Load benchmark: many users at once, Odoo alone against Odoo with
+# sale_fulfilment, on real Odoo servers. See bench/LOAD.md.
+#
+#   bench/run_load.sh [--clients 6] [--products 6] [--duration 60] [--workers 4]
+#                     [--stock 100] [--single 20] [--port 8269] [--seed 1]
+#
+# Recreates two databases from the template database scripts/test.sh keeps
+# (sf_base_*): sf_load_odoo (Odoo alone) and sf_load_addon (sale_fulfilment
+# installed, with its demo data), seeds both alike through the ORM, then for
+# each in turn: starts Odoo (prefork, --workers, crons off) on 127.0.0.1:--port,
+# warms it up, runs 1 client (--single confirmations), then --clients clients
+# for --duration seconds, and stops it. Then compares the addon's stored
+# statuses and figures with a full rebuild (rolled back) and prints the table.
+# Exits 0 when a target is missed (it prints MISSED); non-zero when the run
+# itself could not be made. About 10 minutes with the defaults.
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+
+CLIENTS=6
+PRODUCTS=6
+DURATION=60
+WORKERS=4
+STOCK=100
+SINGLE=20
+PORT=8269
+SEED=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --clients | --products | --duration | --workers | --stock | --single | --port | --seed)
+            [ $# -ge 2 ] || die "$1 needs a value"
+            name=${1#--}
+            printf -v "${name^^}" '%s' "$2"
+            shift
+            ;;
+        -h | --help)
+            sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            exit 0
+            ;;
+        *) die "unknown argument $1 (see --help)" ;;
+    esac
+    shift
+done
+for value in "$CLIENTS" "$PRODUCTS" "$DURATION" "$WORKERS" "$SINGLE" "$PORT" "$SEED"; do
+    [[ "$value" =~ ^[0-9]+$ ]] || die "expected a whole number, got $value"
+done
+[ "$PRODUCTS" -ge 2 ] || die "--products must be at least 2 (orders have 2 lines)"
+
+prepare
+
+ODOO_DB=sf_load_odoo
+ADDON_DB=sf_load_addon
+URL=http://127.0.0.1:$PORT
+OUT=$CACHE/load
+LOAD=(python "$REPO/bench/load.py")
+rm -rf "$OUT"
+mkdir -p "$OUT/odoo" "$OUT/addon"
+
+# ----------------------------------------------------------------------
+# Servers: at most one at a time; whatever this script started is stopped on exit.
+SERVER_PID=
+stop_server() {
+    [ -n "$SERVER_PID" ] || return 0
+    local pid=$SERVER_PID children
+    SERVER_PID=
+    if kill -0 "$pid" 2>/dev/null; then
+        children=$(pgrep -P "$pid" || true)
+        # SIGTERM: Odoo's prefork server lets its workers finish their request.
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 60); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.5
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            say "Odoo (pid $pid) did not stop within 30 s: killing it and its workers"
+            # shellcheck disable=SC2086
+            kill -KILL "$pid" $children 2>/dev/null || true
+        fi
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+trap stop_server EXIT
+
+port_free() {
+    python - "$1" <<'PY'
+import socket, sys
+with socket.socket() as s:
+    s.settimeout(1)
+    sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) else 1)
+PY
+}
+
+start_server() {
+    local db=$1 log=$2
+    port_free "$PORT" || die "127.0.0.1:$PORT is in use: choose another --port"
+    port_free $((PORT + 1)) || die "127.0.0.1:$((PORT + 1)) (longpolling) is in use: choose another --port"
+    say "Odoo on $URL for $db: $WORKERS workers, no cron (log: $log)"
+    # Not through odoo_bin: $! must be Odoo's own pid to stop it.
+    python "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$db" --db-filter="^$db\$" \
+        --workers="$WORKERS" --max-cron-threads=0 \
+        --http-interface=127.0.0.1 --http-port="$PORT" --gevent-port=$((PORT + 1)) \
+        --logfile="$log" --log-level=info --log-handler=werkzeug:WARNING &
+    SERVER_PID=$!
+    timeout 120 "${LOAD[@]}" wait --url "$URL" --timeout 90 \
+        || die "Odoo did not answer on $URL; see $log"
+}
+
+# ----------------------------------------------------------------------
+# The template database (Odoo's modules with their demo data), as scripts/test.sh.
+DEPENDS=$(python - "$REPO/__manifest__.py" <<'PY'
+import ast, sys
+print(",".join(ast.literal_eval(open(sys.argv[1]).read())["depends"]))
+PY
+)
+BASE=sf_base_$(printf '%s %s' "$DEPENDS" "$(cat "$ODOO_SRC/odoo/release.py")" | cksum | cut -d' ' -f1)
+if db_exists "$BASE" && ! module_installed "$BASE" "${DEPENDS##*,}"; then
+    # scripts/test.sh is probably creating it right now: wait, never drop it.
+    say "Waiting for the template database $BASE (being created, up to 20 minutes)"
+    for _ in $(seq 240); do
+        module_installed "$BASE" "${DEPENDS##*,}" && break
+        db_exists "$BASE" || break
+        sleep 5
+    done
+fi
+if ! db_exists "$BASE"; then
+    say "Installing Odoo's modules ($DEPENDS) into the template database $BASE (once, minutes)"
+    timeout 1800 python "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$BASE" -i "$DEPENDS" \
+        --stop-after-init --log-level=warn
+fi
+module_installed "$BASE" "${DEPENDS##*,}" || die "the template database $BASE is incomplete; run scripts/test.sh"
+
+copy_template() {
+    local db=$1 try
+    "$PGBIN/dropdb" --if-exists --force "$db"
+    rm -rf "$CACHE/data/filestore/$db"
+    for try in 1 2 3 4 5 6; do
+        # Fails while someone else copies the template at the same moment.
+        "$PGBIN/createdb" -T "$BASE" "$db" && break
+        [ "$try" = 6 ] && die "could not copy the template database $BASE"
+        sleep 5
+    done
+    if [ -d "$CACHE/data/filestore/$BASE" ]; then
+        cp -r "$CACHE/data/filestore/$BASE" "$CACHE/data/filestore/$db"
+    fi
+}
+
+say "Databases $ODOO_DB and $ADDON_DB: copies of $BASE"
+copy_template "$ODOO_DB"
+copy_template "$ADDON_DB"
+# With its demo data: Odoo installs a module's demo data into a database that
+# has demo data (the template's), whatever --without-demo says. The addon's
+# demo is a handful of orders, MOs and POs on products of its own; the load
+# runs on the seeded products only, on both databases.
+say "Installing sale_fulfilment into $ADDON_DB"
+timeout 900 python "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$ADDON_DB" -i sale_fulfilment \
+    --stop-after-init --log-level=warn \
+    || die "sale_fulfilment could not be installed into $ADDON_DB"
+say "Seeding both: $PRODUCTS products with $STOCK units each, 3 customers, admin/admin"
+for db in "$ODOO_DB" "$ADDON_DB"; do
+    timeout 300 "${LOAD[@]}" seed -c "$ODOO_CONF" -d "$db" --products "$PRODUCTS" --stock "$STOCK" \
+        || die "seeding $db failed"
+done
+
+# ----------------------------------------------------------------------
+# One database under load: the same phases, the same random choices, on both.
+drive() {
+    local mode=$1 db=$2 phase=$3 limit=$4
+    shift 4
+    timeout "$limit" "${LOAD[@]}" drive --url "$URL" --db "$db" --mode "$mode" --phase "$phase" \
+        --seed "$SEED" --log "$OUT/$mode/odoo.log" --out "$OUT/$mode/$phase.json" "$@" \
+        || die "the $phase phase on $db failed (server log: $OUT/$mode/odoo.log)"
+}
+
+run_database() {
+    local mode=$1 db=$2
+    start_server "$db" "$OUT/$mode/odoo.log"
+    say "$db: warm-up ($CLIENTS clients, 2 confirmations each: every worker loads its registry)"
+    drive "$mode" "$db" warmup 300 --clients "$CLIENTS" --iterations 2
+    say "$db: 1 client, $SINGLE confirmations"
+    drive "$mode" "$db" single 300 --clients 1 --iterations "$SINGLE"
+    say "$db: $CLIENTS clients for $DURATION s (confirmations, deliveries, drags)"
+    drive "$mode" "$db" multi $((DURATION + 400)) --clients "$CLIENTS" --duration "$DURATION" --mix
+    # The last requests' after-commit work (re-booking) ends after their answer.
+    sleep 3
+    stop_server
+}
+
+run_database odoo "$ODOO_DB"
+run_database addon "$ADDON_DB"
+
+say "$ADDON_DB: stored statuses and figures against a full rebuild"
+CHECK=$OUT/check.json
+timeout 300 "${LOAD[@]}" check -c "$ODOO_CONF" -d "$ADDON_DB" --out "$CHECK" \
+    || say "the comparison with a full rebuild failed (see above); reported as not run"
+
+"${LOAD[@]}" report --odoo-dir "$OUT/odoo" --addon-dir "$OUT/addon" --check "$CHECK" \
+    --workers "$WORKERS" --products "$PRODUCTS" --stock "$STOCK"
+echo
+echo "Raw results and server logs: $OUT"

@@ -1,0 +1,46 @@
+from odoo import api, models
+
+
+class FulfilmentBookingTriggerMixin(models.AbstractModel):
+    """Marks products for booking when records that feed the booking change.
+
+    The one mechanism behind freshness: a model lists the fields whose change
+    can move what is booked (``_booking_inputs``) and says which products its
+    records concern (``_booking_products``); creating, writing one of those
+    fields and deleting mark those products, before and after the change, and
+    ``sale.fulfilment.rebook`` books them at the end of the transaction.
+    """
+
+    _name = "fulfilment.booking.trigger.mixin"
+    _description = "Marks products for booking when records change"
+    # Fields whose change can move what the booking gives.
+    _booking_inputs = frozenset()
+
+    def _booking_products(self):
+        """The products whose booking these records feed."""
+        return self.product_id
+
+    def _mark_for_booking(self):
+        if self:
+            self.env["sale.fulfilment.rebook"]._mark_products(self._booking_products().ids)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        records._mark_for_booking()
+        return records
+
+    def write(self, vals):
+        if not self._booking_inputs.intersection(vals):
+            return super().write(vals)
+        before = self._booking_products()
+        res = super().write(vals)
+        # Odoo may delete some of the records during their own write (the moves
+        # of an MO's by-product whose product changes).
+        after = self.exists()._booking_products()
+        self.env["sale.fulfilment.rebook"]._mark_products((before | after).ids)
+        return res
+
+    def unlink(self):
+        self._mark_for_booking()
+        return super().unlink()

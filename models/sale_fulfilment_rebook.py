@@ -1,0 +1,368 @@
+"""When, and under which locks, the booking runs: freshness under many users.
+
+Odoo runs several workers whose transactions are REPEATABLE READ: a lock taken
+after a transaction's first statement does not make what it reads fresh. The
+booking therefore runs in three places, each safe on its own:
+
+1. **In the user's transaction**, at its end (precommit), for the products it
+   touched, so that the rest of the transaction (and a test) reads booked
+   statuses. It only goes ahead when nobody else is booking those products or
+   their orders and MOs (try-locks: a user's save never waits for a booking),
+   and it bumps each product's booking clock first: a clock row that another
+   booking committed after this transaction's snapshot raises a serialization
+   failure, which proves the snapshot stale. Any of these makes it give way,
+   inside a savepoint, to step 2. When it succeeds it is as fresh as a booking
+   after the commit would be: whatever committed after the snapshot without
+   being booked yet is booked by its own step 2, which waits for this
+   transaction's locks.
+2. **After the commit**, in a transaction of its own at READ COMMITTED, where
+   every statement sees what committed before it: the products that step 1
+   could not book were recorded durably (``sale.fulfilment.rebook.queue``) in
+   the user's own transaction; this step takes their locks (waiting, in a
+   fixed order, so never a deadlock), then consumes their queue rows and books
+   them. Statements after the locks see every commit that came before.
+3. **The scheduled actions**: one books what is still queued (a process that
+   died between a commit and step 2), one rebuilds everything. A rebuild holds
+   the global lock exclusively, every other booking shares it.
+"""
+
+import logging
+import random
+import time
+from datetime import timedelta
+from functools import partial
+
+from psycopg2 import Error as DatabaseError
+from psycopg2 import errorcodes
+from psycopg2.errors import OperationalError
+
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.sql_db import TestCursor
+from odoo.tools import SQL
+
+from ..pg_array import pg_array
+from ..vocabulary import FRESH_CONTEXT, NO_REBOOK_CONTEXT, TRUSTED, trusted
+
+_logger = logging.getLogger(__name__)
+
+DIRTY_KEY = "sale_fulfilment.dirty_products"
+AFTER_COMMIT_KEY = "sale_fulfilment.rebook_after_commit"
+REBUILD_KEY = "sale_fulfilment.rebuild_after_commit"
+# Advisory lock keys: one bigint for the rebuild, (namespace, id) pairs for the rest.
+LOCK_REBUILD = 0x5F5F_0000
+LOCK_NAMESPACES = {"product": 0x5F5F_0001, "order": 0x5F5F_0002, "production": 0x5F5F_0003}
+# Errors that mean "someone else got there first": give way and book later.
+GIVE_WAY = {
+    errorcodes.SERIALIZATION_FAILURE,
+    errorcodes.DEADLOCK_DETECTED,
+    errorcodes.LOCK_NOT_AVAILABLE,
+    errorcodes.UNIQUE_VIOLATION,
+}
+AFTER_COMMIT_TRIES = 3
+# A booking after a commit waits at most this long for a rebuild in progress;
+# past it, the queued products are left to the scheduled action, which is
+# triggered.
+LOCK_TIMEOUT = "30s"
+
+
+class Busy(Exception):
+    """Someone else is booking these products, orders or MOs right now."""
+
+
+def read_committed(cr):
+    """Make the new transaction of ``cr`` READ COMMITTED (before any query).
+
+    A test cursor shares the test's transaction: it stays as it is.
+    """
+    if not isinstance(cr, TestCursor):
+        cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+
+
+def rebook_after_commit(registry, product_ids):
+    """Postcommit hook: book ``product_ids`` in a transaction of their own.
+
+    The user's transaction has committed: nothing here may reach the user as
+    an error. Whatever fails stays queued for the scheduled action.
+    """
+    for attempt in range(1, AFTER_COMMIT_TRIES + 1):
+        try:
+            with registry.cursor() as cr:
+                read_committed(cr)
+                cr.execute(SQL("SET LOCAL lock_timeout = %s", LOCK_TIMEOUT))
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["sale.fulfilment.rebook"]._book_queued(product_ids)
+            return
+        except OperationalError as error:
+            if error.pgcode == errorcodes.LOCK_NOT_AVAILABLE:
+                _logger.info("Re-booking waits for a rebuild; left to the scheduled action.")
+                _trigger_queue_cron(registry)
+                return
+            if error.pgcode in GIVE_WAY and attempt < AFTER_COMMIT_TRIES:
+                time.sleep(random.uniform(0.01, 0.1 * attempt))
+                continue
+            _logger.warning(
+                "Re-booking of products %s failed; left to the scheduled action.",
+                sorted(product_ids),
+                exc_info=True,
+            )
+            return
+        except Exception:  # the user's commit is done: log, never raise
+            _logger.exception(
+                "Re-booking of products %s failed; left to the scheduled action.",
+                sorted(product_ids),
+            )
+            return
+
+
+def _trigger_queue_cron(registry):
+    try:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            cron = env.ref("sale_fulfilment.ir_cron_rebook_queued", raise_if_not_found=False)
+            if cron:
+                cron._trigger(fields.Datetime.now() + timedelta(minutes=1))
+    except Exception:  # best effort: the cron also runs on its own interval
+        _logger.exception("Could not trigger the re-booking scheduled action.")
+
+
+class SaleFulfilmentRebook(models.AbstractModel):
+    _name = "sale.fulfilment.rebook"
+    _description = "Sales fulfilment: when and under which locks the booking runs"
+
+    # ------------------------------------------------------------------
+    # Marking, in the user's transaction
+    # ------------------------------------------------------------------
+    @api.model
+    def _mark_products(self, product_ids):
+        """Book these products at the end of the transaction."""
+        product_ids = {pid for pid in product_ids if pid}
+        if not product_ids:
+            return
+        cr = self.env.cr
+        data = cr.precommit.data
+        if self.env.context.get(NO_REBOOK_CONTEXT):
+            # A mass import: one rebuild once it is committed, not a booking per
+            # transaction.
+            if not data.get(REBUILD_KEY):
+                data[REBUILD_KEY] = True
+                cr.precommit.add(self.sudo()._trigger_rebuild)
+            return
+        if DIRTY_KEY not in data:
+            data[DIRTY_KEY] = set()
+            # sudo: the booking reads and writes for every user's documents;
+            # it returns nothing to the caller.
+            cr.precommit.add(self.sudo()._book_marked)
+        data[DIRTY_KEY] |= product_ids
+
+    def _trigger_rebuild(self):
+        self.env.ref("sale_fulfilment.ir_cron_rebuild_availability")._trigger()
+
+    def _book_marked(self):
+        """Precommit: book the marked products here if nobody else is, queue the rest."""
+        cr = self.env.cr
+        data = cr.precommit.data
+        # Flushing may touch more moves and quants, which marks more products.
+        self.env.flush_all()
+        left = set()
+        while data.get(DIRTY_KEY):
+            product_ids = data[DIRTY_KEY]
+            data[DIRTY_KEY] = set()
+            if not self._book_in_transaction(product_ids):
+                left |= product_ids
+            self.env.flush_all()
+        data.pop(DIRTY_KEY, None)
+        if left:
+            self._enqueue(left)
+
+    def _book_in_transaction(self, product_ids):
+        """Book ``product_ids`` in the current transaction; False when it gave way."""
+        cr = self.env.cr
+        booking = self.env["sale.fulfilment.booking"]
+        try:
+            with cr.savepoint(flush=False):
+                if not self._try_lock_rebuild_shared():
+                    raise Busy()
+                self._lock("product", product_ids)
+                booking._rebook(sorted(product_ids))
+        except Busy:
+            booking._invalidate_booked()
+            return False
+        except DatabaseError as error:
+            if error.pgcode not in GIVE_WAY:
+                raise
+            _logger.debug("Booking of %s gives way: %s", sorted(product_ids), error.pgcode)
+            booking._invalidate_booked()
+            return False
+        return True
+
+    def _enqueue(self, product_ids):
+        """Record durably, in this transaction, that these products need booking,
+        and book them right after the commit."""
+        cr = self.env.cr
+        # Inserts only: rows of other transactions never conflict with these.
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO sale_fulfilment_rebook_queue (product_id, queued_at)
+                SELECT id, now() at time zone 'UTC' FROM product_product
+                 WHERE id = ANY(%s::int[])
+                """,
+                pg_array(sorted(product_ids)),
+            )
+        )
+        after = cr.postcommit.data.get(AFTER_COMMIT_KEY)
+        if after is None:
+            after = cr.postcommit.data[AFTER_COMMIT_KEY] = set()
+            cr.postcommit.add(partial(rebook_after_commit, self.env.registry, after))
+        after |= product_ids
+
+    # ------------------------------------------------------------------
+    # Locks
+    # ------------------------------------------------------------------
+    def _fresh(self):
+        """Whether this booking may wait for locks: it runs at READ COMMITTED
+        (or holds the rebuild lock), so what it reads after them is fresh."""
+        return trusted(self.env, FRESH_CONTEXT)
+
+    def _try_lock_rebuild_shared(self):
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock_shared(%s)", [LOCK_REBUILD])
+        return self.env.cr.fetchone()[0]
+
+    def _lock(self, kind, ids):
+        """Lock ``ids`` of ``kind`` for the rest of the transaction, in id order.
+
+        A fresh booking waits for them; a booking in a user's transaction
+        only tries, and raises Busy when another holds one.
+        """
+        ids = sorted({i for i in ids if i})
+        if not ids:
+            return
+        namespace = LOCK_NAMESPACES[kind]
+        # unnest keeps the array's order: locks are always taken in id order.
+        if self._fresh():
+            self.env.cr.execute(
+                SQL(
+                    "SELECT COUNT(pg_advisory_xact_lock(%s, i)) FROM unnest(%s::int[]) AS i",
+                    namespace,
+                    pg_array(ids),
+                )
+            )
+            return
+        self.env.cr.execute(
+            SQL(
+                "SELECT bool_and(pg_try_advisory_xact_lock(%s, i)) FROM unnest(%s::int[]) AS i",
+                namespace,
+                pg_array(ids),
+            )
+        )
+        if not self.env.cr.fetchone()[0]:
+            # Rolling back the savepoint releases the locks taken so far.
+            raise Busy()
+
+    # ------------------------------------------------------------------
+    # After the commit, and the scheduled actions
+    # ------------------------------------------------------------------
+    @api.model
+    def _book_queued(self, product_ids=None):
+        """Book the queued products among ``product_ids`` (all queued when None).
+
+        Runs in a READ COMMITTED transaction of its own: the statements after
+        the locks see every commit that came before them. Returns the booked
+        product ids.
+        """
+        cr = self.env.cr
+        cr.execute("SELECT pg_advisory_xact_lock_shared(%s)", [LOCK_REBUILD])
+        if product_ids is None:
+            cr.execute("SELECT DISTINCT product_id FROM sale_fulfilment_rebook_queue")
+            product_ids = [row[0] for row in cr.fetchall()]
+        fresh = self.with_context(**{FRESH_CONTEXT: TRUSTED})
+        fresh._lock("product", product_ids)
+        if not product_ids:
+            return set()
+        # Rows consumed by another booking since were booked by it, after the
+        # commit that queued them: nothing left to do for those.
+        cr.execute(
+            SQL(
+                """
+                DELETE FROM sale_fulfilment_rebook_queue WHERE product_id = ANY(%s::int[])
+                RETURNING product_id
+                """,
+                pg_array(sorted(set(product_ids))),
+            )
+        )
+        todo = {row[0] for row in cr.fetchall()}
+        if todo:
+            fresh.env["sale.fulfilment.booking"]._rebook(sorted(todo))
+        return todo
+
+    @api.model
+    def _cron_book_queued(self):
+        """Safety net: book what a process that died after its commit left queued."""
+        with self.env.registry.cursor() as cr:
+            read_committed(cr)
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            booked = env[self._name]._book_queued(None)
+        if booked:
+            _logger.info("Booked %s products left queued.", len(booked))
+        return booked
+
+    @api.model
+    def _rebuild(self):
+        """Book everything in the current transaction, under the rebuild lock.
+
+        Returns True when done, False when the transaction's snapshot turned
+        out older than another booking's commit (the rebuild would have
+        written stale results): nothing is written then, and the caller tries
+        again later.
+        """
+        cr = self.env.cr
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_REBUILD])
+                fresh = self.with_context(**{FRESH_CONTEXT: TRUSTED})
+                # Bumping every clock fails when a booking committed after this
+                # snapshot: what is queued since is booked after this rebuild.
+                fresh.env["sale.fulfilment.booking"]._bump_clocks(None)
+                cr.execute("DELETE FROM sale_fulfilment_rebook_queue")
+                fresh.env["sale.fulfilment.booking"]._rebook(None)
+        except OperationalError as error:
+            if error.pgcode not in GIVE_WAY:
+                raise
+            self.env["sale.fulfilment.booking"]._invalidate_booked()
+            return False
+        return True
+
+    @api.model
+    def _cron_rebuild(self):
+        """The scheduled rebuild: never skipped, at worst postponed by a minute.
+
+        In the current transaction first (an import, a test or an install sees
+        its own uncommitted data). When its snapshot proves older than another
+        booking's commit (a worker's cron transaction starts before it gets
+        the lock), in a READ COMMITTED transaction of its own. Returns
+        ``"done"`` or ``"postponed"``.
+        """
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(SQL("SET LOCAL lock_timeout = %s", LOCK_TIMEOUT))
+        try:
+            if self._rebuild():
+                return "done"
+        finally:
+            cr.execute("SET LOCAL lock_timeout = DEFAULT")
+        if not isinstance(cr, TestCursor):
+            try:
+                with self.env.registry.cursor() as fresh_cr:
+                    read_committed(fresh_cr)
+                    fresh_cr.execute(SQL("SET LOCAL lock_timeout = %s", LOCK_TIMEOUT))
+                    if api.Environment(fresh_cr, SUPERUSER_ID, {})[self._name]._rebuild():
+                        self.env["sale.fulfilment.booking"]._invalidate_booked()
+                        return "done"
+            except OperationalError as error:
+                if error.pgcode not in GIVE_WAY:
+                    raise
+        _logger.info("Availability rebuild postponed by a minute: other bookings are running.")
+        self.env.ref("sale_fulfilment.ir_cron_rebuild_availability")._trigger(
+            fields.Datetime.now() + timedelta(minutes=1)
+        )
+        return "postponed"

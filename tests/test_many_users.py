@@ -1,0 +1,395 @@
+"""Many users at once: two (or three) real transactions, committed in the
+interleavings that could break the booking.
+
+The data must be committed for every transaction to see it: it is built in a
+cursor of its own and removed afterwards; the test's own cursor books nothing,
+so it holds none of the locks the other transactions take.
+"""
+
+import threading
+import time
+import uuid
+from unittest.mock import patch
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.sale_fulfilment.models import sale_fulfilment_rebook
+from odoo.addons.sale_fulfilment.models.sale_fulfilment_rebook import LOCK_NAMESPACES, LOCK_REBUILD
+
+WAIT = 30  # seconds: a hang fails the test instead of blocking the run
+
+
+@tagged("post_install", "-at_install")
+class TestManyUsers(TransactionCase):
+    def _env(self, cr):
+        return api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+
+    def _committed(self, func):
+        with self.registry.cursor() as cr:
+            return func(self._env(cr))
+
+    def setUp(self):
+        super().setUp()
+        tag = uuid.uuid4().hex[:8]
+
+        def build(env):
+            warehouse = env["stock.warehouse"].search(
+                [("company_id", "=", env.company.id)], limit=1
+            )
+
+            def product(name):
+                return env["product.product"].create(
+                    {"name": f"{name} {tag}", "type": "consu", "is_storable": True}
+                )
+
+            bench, stool = product("Many-users bench"), product("Many-users stool")
+            customer = env["res.partner"].create({"name": f"Many-users customer {tag}"})
+
+            def order(prod, qty):
+                so = env["sale.order"].create(
+                    {
+                        "partner_id": customer.id,
+                        "warehouse_id": warehouse.id,
+                        "order_line": [
+                            Command.create({"product_id": prod.id, "product_uom_qty": qty})
+                        ],
+                    }
+                )
+                so.action_confirm()
+                return so.id
+
+            return {
+                "bench": bench.id,
+                "stool": stool.id,
+                "location": warehouse.lot_stock_id.id,
+                "first": order(bench, 5),
+                "second": order(bench, 5),
+                "stool_order": order(stool, 3),
+                "customer": customer.id,
+            }
+
+        self.data = self._committed(build)
+        self.addCleanup(self._committed, self._clean)
+
+    def _clean(self, env):
+        data = self.data
+        products = [data["bench"], data["stool"]]
+        orders = env["sale.order"].search([("partner_id", "=", data["customer"])])
+        orders._action_cancel()
+        pickings = orders.picking_ids
+        moves = env["stock.move"].search([("product_id", "in", products)])
+        moves._action_cancel()
+        moves.move_line_ids.unlink()
+        moves.unlink()
+        pickings.unlink()
+        groups = orders.procurement_group_id
+        orders.unlink()
+        groups.unlink()
+        env["stock.quant"].search([("product_id", "in", products)]).sudo().unlink()
+        env.cr.execute(
+            "DELETE FROM sale_fulfilment_rebook_queue WHERE product_id = ANY(%s)", [products]
+        )
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+    def _stock(self, env, product_key, qty):
+        env["stock.quant"]._update_available_quantity(
+            env["product.product"].browse(self.data[product_key]),
+            env["stock.location"].browse(self.data["location"]),
+            qty,
+        )
+
+    def _drag_second_first(self, env):
+        orders = env["sale.order"].browse([self.data["second"], self.data["first"]])
+        orders._set_ranks()
+
+    def _stored(self, product_key):
+        """What is stored for the product's lines and orders, from a fresh cursor."""
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """
+                SELECT sol.order_id, a.status, a.missing_qty, oa.status
+                  FROM sale_order_line sol
+                  LEFT JOIN sale_fulfilment_line_availability a ON a.id = sol.id
+                  LEFT JOIN sale_fulfilment_order_availability oa ON oa.id = sol.order_id
+                 WHERE sol.product_id = %s
+                 ORDER BY sol.order_id
+                """,
+                [self.data[product_key]],
+            )
+            return cr.fetchall()
+
+    def _rebuilt(self, product_key):
+        """What a full booking of the product gives now (rolled back)."""
+        with self.registry.cursor() as cr:
+            self._env(cr)["sale.fulfilment.booking"]._rebook([self.data[product_key]])
+            cr.execute(
+                """
+                SELECT sol.order_id, a.status, a.missing_qty, oa.status
+                  FROM sale_order_line sol
+                  LEFT JOIN sale_fulfilment_line_availability a ON a.id = sol.id
+                  LEFT JOIN sale_fulfilment_order_availability oa ON oa.id = sol.order_id
+                 WHERE sol.product_id = %s
+                 ORDER BY sol.order_id
+                """,
+                [self.data[product_key]],
+            )
+            rows = cr.fetchall()
+            cr.rollback()
+            return rows
+
+    def _queued(self):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT COUNT(*) FROM sale_fulfilment_rebook_queue WHERE product_id = ANY(%s)",
+                [[self.data["bench"], self.data["stool"]]],
+            )
+            return cr.fetchone()[0]
+
+    def _status_of(self, order_key):
+        by_order = {row[0]: row for row in self._stored("bench")}
+        return by_order[self.data[order_key]][1]
+
+    # ------------------------------------------------------------------
+    # Tests
+    # ------------------------------------------------------------------
+    def test_stale_interleaving_ends_as_a_full_booking(self):
+        """An inventory count and a drag of the same product, each transaction
+        started before the other committed, in both commit orders."""
+        for count_first in (True, False):
+            with self.subTest(count_first=count_first):
+                with self.registry.cursor() as count_cr, self.registry.cursor() as drag_cr:
+                    # Both snapshots are taken before either commits.
+                    count_cr.execute("SELECT 1")
+                    drag_cr.execute("SELECT 1")
+                    steps = [
+                        (count_cr, lambda env: self._stock(env, "bench", 5)),
+                        (drag_cr, self._drag_second_first),
+                    ]
+                    if not count_first:
+                        steps.reverse()
+                    for cr, step in steps:
+                        step(self._env(cr))
+                        cr.commit()
+                # Five benches in stock, the second order dragged first: it gets them.
+                self.assertEqual(self._status_of("second"), "in_stock")
+                self.assertEqual(self._status_of("first"), "not_available")
+                self.assertEqual(self._stored("bench"), self._rebuilt("bench"))
+                self.assertEqual(self._queued(), 0)
+                # Back to the start for the other order of commits.
+                with self.registry.cursor() as cr:
+                    env = self._env(cr)
+                    self._stock(env, "bench", -5)
+                    env["sale.order"].browse([self.data["first"], self.data["second"]])._set_ranks()
+
+    def test_different_products_do_not_wait(self):
+        """One user's transaction holds the bench's booking open; another
+        user's save of stools books and commits at once."""
+        with self.registry.cursor() as bench_cr:
+            bench_env = self._env(bench_cr)
+            self._stock(bench_env, "bench", 5)
+            bench_cr.flush()  # the bench is booked and locked until this commits
+            started = time.monotonic()
+            with self.registry.cursor() as stool_cr:
+                stool_cr.execute("SET LOCAL lock_timeout = '2s'")
+                self._stock(self._env(stool_cr), "stool", 3)
+                stool_cr.commit()
+            self.assertLess(time.monotonic() - started, 2)
+            by_order = {row[0]: row[1] for row in self._stored("stool")}
+            self.assertEqual(by_order[self.data["stool_order"]], "in_stock")
+            bench_cr.rollback()
+        self.assertEqual(self._status_of("first"), "not_available")
+
+    def test_same_product_booked_after_the_other_commits(self):
+        """While one transaction books the bench, another's booking of it gives
+        way and is done right after its commit, once the first has committed."""
+        errors = []
+        with self.registry.cursor() as first_cr, self.registry.cursor() as second_cr:
+            first_cr.execute("SELECT 1")
+            second_cr.execute("SELECT 1")
+            self._stock(self._env(first_cr), "bench", 3)
+            first_cr.flush()  # booked in the first transaction, which holds the bench
+            self._stock(self._env(second_cr), "bench", 4)
+            second_cr.flush()  # gives way: queued
+
+            def commit_second():
+                try:
+                    # Its booking after the commit waits for the first transaction.
+                    second_cr.commit()
+                except Exception as error:  # reported below
+                    errors.append(error)
+
+            thread = threading.Thread(target=commit_second)
+            thread.start()
+            time.sleep(0.5)
+            first_cr.commit()
+            thread.join(WAIT)
+            self.assertFalse(thread.is_alive())
+        self.assertEqual(errors, [])
+        # 7 in stock: the first order's 5 from stock, the second short of 3.
+        self.assertEqual(self._status_of("first"), "in_stock")
+        self.assertEqual(self._status_of("second"), "not_available")
+        self.assertEqual(self._stored("bench"), self._rebuilt("bench"))
+        self.assertEqual(self._queued(), 0)
+
+    def _hold(self, namespace_key, object_id, ready, release):
+        """Hold an advisory lock in a transaction of its own until ``release``."""
+        with self.registry.cursor() as cr:
+            if namespace_key == "rebuild":
+                cr.execute("SELECT pg_advisory_xact_lock_shared(%s)", [LOCK_REBUILD])
+            else:
+                cr.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)",
+                    [LOCK_NAMESPACES[namespace_key], object_id],
+                )
+            ready.set()
+            release.wait(WAIT)
+            cr.rollback()
+
+    def test_queued_product_of_a_dead_process_is_booked_by_the_scheduled_action(self):
+        ready, release = threading.Event(), threading.Event()
+        holder = threading.Thread(
+            target=self._hold, args=("product", self.data["bench"], ready, release)
+        )
+        holder.start()
+        try:
+            self.assertTrue(ready.wait(WAIT))
+            with self.registry.cursor() as cr:
+                self._stock(self._env(cr), "bench", 10)
+                cr.flush()  # the bench is busy: queued in this transaction
+                # The process dies between its commit and the booking after it.
+                cr.postcommit.clear()
+                cr.commit()
+        finally:
+            release.set()
+            holder.join(WAIT)
+        self.assertEqual(self._queued(), 1)
+        self.assertEqual(self._status_of("first"), "not_available", "not booked yet")
+        with self.registry.cursor() as cr:
+            booked = self._env(cr)["sale.fulfilment.rebook"]._cron_book_queued()
+        self.assertIn(self.data["bench"], booked)
+        self.assertEqual(self._queued(), 0)
+        self.assertEqual(self._status_of("first"), "in_stock")
+        self.assertEqual(self._status_of("second"), "in_stock")
+
+    def test_busy_product_is_booked_right_after_the_commit(self):
+        """The booking after the commit waits for the other booking, then books."""
+        ready, release = threading.Event(), threading.Event()
+        holder = threading.Thread(
+            target=self._hold, args=("product", self.data["bench"], ready, release)
+        )
+        holder.start()
+        self.assertTrue(ready.wait(WAIT))
+        timer = threading.Timer(0.5, release.set)
+        timer.start()
+        try:
+            with self.registry.cursor() as cr:
+                self._stock(self._env(cr), "bench", 5)
+                cr.commit()  # the booking after commit waits for the holder
+        finally:
+            release.set()
+            holder.join(WAIT)
+            timer.cancel()
+        self.assertEqual(self._status_of("first"), "in_stock")
+        self.assertEqual(self._queued(), 0)
+
+    def test_concurrent_confirmations_get_distinct_ranks(self):
+        def quotation(env):
+            return (
+                env["sale.order"]
+                .create(
+                    {
+                        "partner_id": self.data["customer"],
+                        "order_line": [
+                            Command.create(
+                                {"product_id": self.data["stool"], "product_uom_qty": 1}
+                            )
+                        ],
+                    }
+                )
+                .id
+            )
+
+        first, second = self._committed(quotation), self._committed(quotation)
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            cr1.execute("SELECT 1")
+            cr2.execute("SELECT 1")
+            self._env(cr1)["sale.order"].browse(first).action_confirm()
+            cr1.commit()
+            self._env(cr2)["sale.order"].browse(second).action_confirm()
+            cr2.commit()
+        with self.registry.cursor() as cr:
+            ranks = self._env(cr)["sale.order"].browse([first, second]).mapped(
+                "fulfilment_priority"
+            )
+        self.assertNotEqual(ranks[0], ranks[1])
+        self.assertLess(ranks[0], ranks[1])
+
+    def test_rebuild_waits_for_bookings_then_runs_later(self):
+        """A rebuild that cannot get the lock is not skipped: it is scheduled
+        again, and says so."""
+        ready, release = threading.Event(), threading.Event()
+        holder = threading.Thread(target=self._hold, args=("rebuild", 0, ready, release))
+        holder.start()
+        try:
+            self.assertTrue(ready.wait(WAIT))
+            with patch.object(sale_fulfilment_rebook, "LOCK_TIMEOUT", "500ms"):
+                with self.registry.cursor() as cr:
+                    env = self._env(cr)
+                    cron = env.ref("sale_fulfilment.ir_cron_rebuild_availability")
+                    cr.execute("SELECT COUNT(*) FROM ir_cron_trigger WHERE cron_id = %s", [cron.id])
+                    triggers = cr.fetchone()[0]
+                    self.assertEqual(env["sale.fulfilment.rebook"]._cron_rebuild(), "postponed")
+                    cr.execute("SELECT COUNT(*) FROM ir_cron_trigger WHERE cron_id = %s", [cron.id])
+                    self.assertEqual(cr.fetchone()[0], triggers + 1)
+                    cr.rollback()
+        finally:
+            release.set()
+            holder.join(WAIT)
+        with self.registry.cursor() as cr:
+            self._stock(self._env(cr), "bench", 5)
+            cr.commit()
+        with self.registry.cursor() as cr:
+            # Stale status, as after an import in SQL.
+            cr.execute(
+                "DELETE FROM sale_fulfilment_line_availability WHERE id IN "
+                "(SELECT id FROM sale_order_line WHERE order_id = %s)",
+                [self.data["first"]],
+            )
+            cr.commit()
+            self.assertEqual(self._env(cr)["sale.fulfilment.rebook"]._cron_rebuild(), "done")
+            cr.commit()
+        self.assertEqual(self._status_of("first"), "in_stock")
+
+    def test_rebuild_in_a_stale_transaction_is_done_fresh(self):
+        """The scheduled rebuild's transaction started before another booking
+        committed: it must not write what its snapshot says."""
+        with self.registry.cursor() as cron_cr:
+            cron_cr.execute("SELECT 1")  # the cron worker's snapshot
+            with self.registry.cursor() as cr:
+                self._stock(self._env(cr), "bench", 5)
+                cr.commit()
+            self.assertEqual(self._status_of("first"), "in_stock")
+            env = self._env(cron_cr)
+            self.assertFalse(env["sale.fulfilment.rebook"]._rebuild(), "stale: gives way")
+            self.assertEqual(env["sale.fulfilment.rebook"]._cron_rebuild(), "done")
+            cron_cr.commit()
+        self.assertEqual(self._status_of("first"), "in_stock")
+        self.assertEqual(self._stored("bench"), self._rebuilt("bench"))
+
+    def test_mass_import_skips_bookings_and_schedules_one_rebuild(self):
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            cron = env.ref("sale_fulfilment.ir_cron_rebuild_availability")
+            cr.execute("SELECT COUNT(*) FROM ir_cron_trigger WHERE cron_id = %s", [cron.id])
+            triggers = cr.fetchone()[0]
+            self._stock(env(context={"sale_fulfilment_no_rebook": True}), "bench", 5)
+            cr.commit()
+            cr.execute("SELECT COUNT(*) FROM ir_cron_trigger WHERE cron_id = %s", [cron.id])
+            self.assertEqual(cr.fetchone()[0], triggers + 1)
+        self.assertEqual(self._status_of("first"), "not_available", "left to the rebuild")
+        with self.registry.cursor() as cr:
+            self.assertEqual(self._env(cr)["sale.fulfilment.rebook"]._cron_rebuild(), "done")
+        self.assertEqual(self._status_of("first"), "in_stock")

@@ -1,0 +1,136 @@
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import FulfilmentCase
+
+
+@tagged("post_install", "-at_install")
+class TestReservationFollowsRanks(FulfilmentCase):
+    """What the warehouse holds reserved agrees with what the badges promise."""
+
+    def _reserved(self, order):
+        """Reserved on the order's first delivery step, in the product's unit."""
+        moves = order.order_line.move_ids.filtered(lambda m: not m.move_orig_ids)
+        return sum(m.product_uom._compute_quantity(m.quantity, m.product_id.uom_id) for m in moves)
+
+    def _picking(self, order):
+        return order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+
+    def test_confirmation_reserves_with_the_final_rank(self):
+        """A quotation written before a confirmed order is confirmed after it:
+        it goes to the bottom, and reserves only what the order above leaves."""
+        self._stock(self.chair, 6)
+        quotation = self._order([(self.chair, 4)], confirm=False)
+        first = self._order([(self.chair, 4)])
+        quotation.action_confirm()
+        self._settle()
+        self.assertLess(first.fulfilment_priority, quotation.fulfilment_priority)
+        self.assertEqual(first.availability_status, "in_stock")
+        self.assertEqual(self._reserved(first), 4)
+        self.assertEqual(quotation.availability_status, "not_available")
+        self.assertEqual(self._reserved(quotation), 2)
+
+    def test_check_availability_leaves_what_higher_ranks_need(self):
+        """Stock arrives; the lower-ranked order's user presses Check
+        Availability first: it takes only what the order above leaves."""
+        first = self._order([(self.chair, 4)])
+        second = self._order([(self.chair, 4)])
+        self._stock(self.chair, 5)
+        self._picking(second).action_assign()
+        self._settle()
+        self.assertEqual(first.availability_status, "in_stock")
+        self.assertEqual(self._reserved(first), 4)
+        self.assertEqual(second.availability_status, "not_available")
+        self.assertEqual(self._reserved(second), 1)
+
+    def test_dragged_order_takes_reservations_at_check_availability(self):
+        self._stock(self.chair, 4)
+        first = self._order([(self.chair, 4)])
+        second = self._order([(self.chair, 4)])
+        self.assertEqual(self._reserved(first), 4)
+        (second | first)._set_ranks()
+        self._picking(second).action_assign()
+        self._settle()
+        self.assertEqual(second.availability_status, "in_stock")
+        self.assertEqual(self._reserved(second), 4)
+        self.assertEqual(self._reserved(first), 0)
+
+    def test_quantity_increase_follows_ranks(self):
+        self._stock(self.chair, 6)
+        first = self._order([(self.chair, 4)])
+        second = self._order([(self.chair, 2)])
+        self.assertEqual((self._reserved(first), self._reserved(second)), (4, 2))
+        first.order_line.product_uom_qty = 6
+        self._settle()
+        self.assertEqual(first.availability_status, "in_stock")
+        self.assertEqual(self._reserved(first), 6)
+        self.assertEqual(second.availability_status, "not_available")
+        self.assertEqual(self._reserved(second), 0)
+
+    def test_picked_moves_are_never_taken_away(self):
+        self._stock(self.chair, 6)
+        first = self._order([(self.chair, 4)])
+        second = self._order([(self.chair, 2)])
+        picked = second.order_line.move_ids
+        picked.picked = True
+        first.order_line.product_uom_qty = 6
+        self._settle()
+        self.assertEqual(self._reserved(second), 2, "the picker's chairs stay with him")
+        self.assertEqual(self._reserved(first), 4)
+
+    def test_lines_in_dozens_release_only_what_is_missing(self):
+        """Quantities of a move in dozens are compared in units: the order in
+        dozens misses 6 units, so only the lowest-ranked holder gives way."""
+        dozen = self.env.ref("uom.product_uom_dozen")
+        self._stock(self.chair, 18)
+        middle = self._order([(self.chair, 6)])
+        last = self._order([(self.chair, 6)])
+        dozens = self._order([], confirm=False)
+        dozens.order_line = [
+            Command.create(
+                {"product_id": self.chair.id, "product_uom_qty": 1, "product_uom": dozen.id}
+            )
+        ]
+        dozens.action_confirm()
+        self.assertEqual(self._reserved(dozens), 6)
+        middle_lines = middle.order_line.move_ids.move_line_ids
+        (dozens | middle | last)._set_ranks()
+        self._picking(dozens).action_assign()
+        self._settle()
+        self.assertEqual(self._reserved(dozens), 12)
+        self.assertEqual(self._reserved(middle), 6)
+        self.assertEqual(self._reserved(last), 0)
+        self.assertEqual(
+            middle.order_line.move_ids.move_line_ids, middle_lines, "middle was never released"
+        )
+        self.assertEqual(dozens.order_line.missing_qty, 0)
+
+    def test_own_documents_salesman_checks_availability_over_another_salesmans_order(self):
+        """Rank comparisons never need to read the other salesman's order."""
+        mine = new_test_user(
+            self.env,
+            login="own_docs_salesman",
+            groups="sales_team.group_sale_salesman,stock.group_stock_user",
+        )
+        other = new_test_user(
+            self.env, login="other_salesman", groups="sales_team.group_sale_salesman"
+        )
+        self._stock(self.chair, 4)
+        theirs = self._order([(self.chair, 4)])
+        theirs.user_id = other
+        my_order = self._order([(self.chair, 4)])
+        my_order.user_id = mine
+        self.assertEqual(self._reserved(theirs), 4)
+        (my_order | theirs)._set_ranks()
+        self._picking(my_order).with_user(mine).action_assign()
+        self._settle()
+        self.assertEqual(self._reserved(my_order), 4)
+        self.assertEqual(self._reserved(theirs), 0)
+
+    def test_reserve_in_rank_order_needs_inventory_rights(self):
+        salesman = new_test_user(
+            self.env, login="plain_salesman", groups="sales_team.group_sale_salesman"
+        )
+        with self.assertRaises(AccessError):
+            self.env["sale.order"].with_user(salesman).action_reserve_in_rank_order()

@@ -1,0 +1,66 @@
+"""The addon's vocabulary, defined once: statuses, modes and context keys.
+
+Plain Python, no Odoo: models, wizards, tests and benchmarks import from here.
+"""
+
+# ---------------------------------------------------------------------------
+# Statuses
+# ---------------------------------------------------------------------------
+AVAILABILITY_STATUSES = [
+    ("in_stock", "In stock"),
+    ("expected", "Expected"),
+    ("not_available", "Not available"),
+    ("delivered", "Delivered"),
+    ("not_applicable", "Not applicable"),
+]
+# Worst first: an order shows the most severe status among its lines.
+SEVERITY = {
+    "not_available": 5,
+    "expected": 4,
+    "in_stock": 3,
+    "delivered": 2,
+    "not_applicable": 1,
+}
+# What an MO component booked.
+COMPONENT_STATUSES = AVAILABILITY_STATUSES[:3]
+# An MO's ingredients: the worst of its components, or no bill of materials.
+INGREDIENT_STATUSES = [*COMPONENT_STATUSES, ("no_recipe", "No recipe")]
+
+# ---------------------------------------------------------------------------
+# Fulfilment modes
+# ---------------------------------------------------------------------------
+FULFILMENT_MODES = [
+    ("make_to_order", "Make to order"),
+    ("make_in_batch", "Make in batch"),
+    ("buy", "Buy"),
+    ("outsource", "Outsource"),
+]
+PRODUCTION_MODES = FULFILMENT_MODES[:2]
+OPEN_MO_STATES = ("confirmed", "progress", "to_close")
+
+# ---------------------------------------------------------------------------
+# Context keys
+# ---------------------------------------------------------------------------
+# Keys that switch off one of the addon's own checks take this value, which no
+# client request can carry (JSON has no such object): a key sent by a client
+# is ignored.
+TRUSTED = object()
+
+
+def trusted(env, key):
+    """Whether ``key`` was set in ``env``'s context by the addon's own code."""
+    return env.context.get(key) is TRUSTED
+
+
+# The addon itself changes a make-to-order MO (its quantity, its link): the lock
+# on hand-made changes does not apply. Value: TRUSTED.
+MTO_SYNC_CONTEXT = "sale_fulfilment_sync"
+# A rank sync is running: the other side must not sync back (no echo).
+RANK_SYNC_CONTEXT = "sale_fulfilment_rank_sync"
+# Moves are being reserved in rank order (no recursion).
+ASSIGNING_CONTEXT = "sale_fulfilment_assigning"
+# A mass import: no booking per transaction; one rebuild is scheduled instead.
+NO_REBOOK_CONTEXT = "sale_fulfilment_no_rebook"
+# The booking may wait for locks: it runs at READ COMMITTED or under the
+# rebuild lock, so what it reads after them is fresh. Value: TRUSTED.
+FRESH_CONTEXT = "sale_fulfilment_fresh"
