@@ -343,7 +343,7 @@ STEPS = {
     ),
     "stock.picking": ("create",),
     "sale.fulfilment.priority": ("_sync_productions_to_orders",),
-    "sale.fulfilment.booking": ("_rebook_dirty",),
+    "sale.fulfilment.rebook": ("_book_marked",),
 }
 
 

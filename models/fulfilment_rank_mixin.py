@@ -138,8 +138,7 @@ class FulfilmentRankMixin(models.AbstractModel):
             return
         raise AccessError(
             self.env._(
-                "Only a manager may set a rank directly; drag the rows in the list "
-                "to reorder them."
+                "Only a manager may set a rank directly; drag the rows in the list to reorder them."
             )
         )
 

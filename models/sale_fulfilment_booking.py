@@ -8,6 +8,7 @@ from odoo.tools import SQL
 from ..booking import EXPECTED, Pool, Supply
 from ..pg_array import pg_array
 from ..vocabulary import OPEN_MO_STATES, SEVERITY
+from .sale_fulfilment_rebook import Busy
 
 _logger = logging.getLogger(__name__)
 
@@ -471,22 +472,25 @@ class SaleFulfilmentBooking(models.AbstractModel):
             )
             # An MO's components may be booked by other transactions at the same
             # moment: its lock makes them compute its status one after the other.
+            rebook = self.env["sale.fulfilment.rebook"]
             self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT mp.id FROM mrp_production mp
-                      LEFT JOIN sale_fulfilment_production_availability pa ON pa.id = mp.id
-                     WHERE (mp.state IN %(open)s OR pa.id IS NOT NULL) AND %(scope)s
-                    """,
-                    open=OPEN_MO_STATES,
-                    scope=scope,
+                rebook._lock_sql(
+                    "production",
+                    None,
+                    ids_sql=SQL(
+                        """
+                        SELECT mp.id FROM mrp_production mp
+                          LEFT JOIN sale_fulfilment_production_availability pa
+                                 ON pa.id = mp.id
+                         WHERE (mp.state IN %(open)s OR pa.id IS NOT NULL) AND %(scope)s
+                        """,
+                        open=OPEN_MO_STATES,
+                        scope=scope,
+                    ),
                 )
             )
-            production_ids = [row[0] for row in self.env.cr.fetchall()]
-            if not production_ids:
-                return
-            self.env["sale.fulfilment.rebook"]._lock("production", production_ids)
-            scope = SQL("mp.id = ANY(%s::int[])", pg_array(sorted(production_ids)))
+            if not self.env.cr.fetchone()[0]:
+                raise Busy()
         self.env.cr.execute(
             SQL(
                 """
@@ -571,9 +575,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
             fnames = booked | {
                 name
                 for name, field in model._fields.items()
-                if field.compute
-                and not field.store
-                and booked & set(field.get_depends(model)[0])
+                if field.compute and not field.store and booked & set(field.get_depends(model)[0])
             }
             model.invalidate_model(sorted(fnames), flush=False)
         self.env["sale.fulfilment.stock"].invalidate_model(flush=False)

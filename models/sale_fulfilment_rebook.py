@@ -180,9 +180,7 @@ class SaleFulfilmentRebook(models.AbstractModel):
         booking = self.env["sale.fulfilment.booking"]
         try:
             with cr.savepoint(flush=False):
-                if not self._try_lock_rebuild_shared():
-                    raise Busy()
-                self._lock("product", product_ids)
+                self._lock("product", product_ids, with_rebuild=True)
                 booking._rebook(sorted(product_ids))
         except Busy:
             booking._invalidate_booked()
@@ -224,40 +222,47 @@ class SaleFulfilmentRebook(models.AbstractModel):
         (or holds the rebuild lock), so what it reads after them is fresh."""
         return trusted(self.env, FRESH_CONTEXT)
 
-    def _try_lock_rebuild_shared(self):
-        self.env.cr.execute("SELECT pg_try_advisory_xact_lock_shared(%s)", [LOCK_REBUILD])
-        return self.env.cr.fetchone()[0]
-
-    def _lock(self, kind, ids):
-        """Lock ``ids`` of ``kind`` for the rest of the transaction, in id order.
+    def _lock(self, kind, ids, with_rebuild=False):
+        """Lock ``ids`` of ``kind`` for the rest of the transaction, in id order
+        (and the rebuild lock, shared, first when asked).
 
         A fresh booking waits for them; a booking in a user's transaction
         only tries, and raises Busy when another holds one.
         """
         ids = sorted({i for i in ids if i})
-        if not ids:
+        if not ids and not with_rebuild:
             return
-        namespace = LOCK_NAMESPACES[kind]
-        # unnest keeps the array's order: locks are always taken in id order.
-        if self._fresh():
-            self.env.cr.execute(
-                SQL(
-                    "SELECT COUNT(pg_advisory_xact_lock(%s, i)) FROM unnest(%s::int[]) AS i",
-                    namespace,
-                    pg_array(ids),
-                )
-            )
-            return
-        self.env.cr.execute(
-            SQL(
-                "SELECT bool_and(pg_try_advisory_xact_lock(%s, i)) FROM unnest(%s::int[]) AS i",
-                namespace,
-                pg_array(ids),
-            )
-        )
+        self.env.cr.execute(self._lock_sql(kind, ids, with_rebuild))
         if not self.env.cr.fetchone()[0]:
             # Rolling back the savepoint releases the locks taken so far.
             raise Busy()
+
+    def _lock_sql(self, kind, ids, with_rebuild=False, ids_sql=None):
+        """The statement taking the locks; it returns one row, true when all
+        were taken. ``ids_sql`` (a query of ids) may stand for ``ids``."""
+        fresh = self._fresh()
+        lock = SQL("pg_advisory_xact_lock" if fresh else "pg_try_advisory_xact_lock")
+        rebuild = SQL(
+            "pg_advisory_xact_lock_shared(%s) IS NOT NULL"
+            if fresh
+            else "pg_try_advisory_xact_lock_shared(%s)",
+            LOCK_REBUILD,
+        )
+        if ids_sql is None:
+            ids_sql = SQL("SELECT unnest(%s::int[]) AS i", pg_array(ids))
+        # The sorted subquery feeds the locks in id order: waiting locks are
+        # always taken in the same order, so two bookings never deadlock.
+        taken = SQL(
+            "SELECT COALESCE(bool_and(%s), TRUE) FROM (%s ORDER BY 1) AS ids(i)",
+            # A waiting lock returns void, which is not NULL: always true.
+            SQL("%s(%s, i) IS NOT NULL", lock, LOCK_NAMESPACES[kind])
+            if fresh
+            else SQL("%s(%s, i)", lock, LOCK_NAMESPACES[kind]),
+            ids_sql,
+        )
+        if not with_rebuild:
+            return taken
+        return SQL("SELECT %s AND (%s)", rebuild, taken)
 
     # ------------------------------------------------------------------
     # After the commit, and the scheduled actions
@@ -271,14 +276,13 @@ class SaleFulfilmentRebook(models.AbstractModel):
         product ids.
         """
         cr = self.env.cr
-        cr.execute("SELECT pg_advisory_xact_lock_shared(%s)", [LOCK_REBUILD])
+        fresh = self.with_context(**{FRESH_CONTEXT: TRUSTED})
         if product_ids is None:
             cr.execute("SELECT DISTINCT product_id FROM sale_fulfilment_rebook_queue")
             product_ids = [row[0] for row in cr.fetchall()]
-        fresh = self.with_context(**{FRESH_CONTEXT: TRUSTED})
-        fresh._lock("product", product_ids)
         if not product_ids:
             return set()
+        fresh._lock("product", product_ids, with_rebuild=True)
         # Rows consumed by another booking since were booked by it, after the
         # commit that queued them: nothing left to do for those.
         cr.execute(

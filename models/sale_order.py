@@ -83,7 +83,10 @@ class SaleOrder(models.Model):
         return res
 
     def _booking_products(self):
-        return self.order_line.product_id.filtered("is_storable")
+        # Only confirmed orders book; marking is done before and after a write,
+        # so a confirmation or a cancellation marks the products either way.
+        orders = self.filtered(lambda o: o.state == "sale")
+        return orders.order_line.product_id.filtered("is_storable")
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -114,9 +117,7 @@ class SaleOrder(models.Model):
         # Reservations are the warehouse's business: the view hides the button
         # from others, the method refuses them whoever calls it.
         if not self.env.user.has_group("stock.group_stock_user"):
-            raise AccessError(
-                self.env._("Redoing reservations needs the Inventory / User right.")
-            )
+            raise AccessError(self.env._("Redoing reservations needs the Inventory / User right."))
         orders = self or self.search([("state", "=", "sale")])
         products = orders.order_line.product_id.filtered("is_storable")
         moves = self.env["stock.move"].search(
@@ -154,9 +155,12 @@ class SaleOrder(models.Model):
         if outcome == "done":
             kind, message = "success", self.env._("Availability and stock figures rebuilt.")
         else:
-            kind, message = "warning", self.env._(
-                "Other users are booking right now, so the rebuild could not run yet. "
-                "It will run by itself within a minute or two; nothing to do."
+            kind, message = (
+                "warning",
+                self.env._(
+                    "Other users are booking right now, so the rebuild could not run yet. "
+                    "It will run by itself within a minute or two; nothing to do."
+                ),
             )
         return {
             "type": "ir.actions.client",

@@ -21,6 +21,7 @@ BOOKING_HELP = (
     "expected supply. Not available: some of it could not be booked."
 )
 
+
 class SaleOrderLine(models.Model):
     _name = "sale.order.line"
     _inherit = [
@@ -409,7 +410,9 @@ class SaleOrderLine(models.Model):
         deliveries.write({"procure_method": "make_to_order"})
         try:
             with self.env.cr.savepoint():
-                productions = Production.with_context(**{MTO_SYNC_CONTEXT: TRUSTED}).create(vals_list)
+                productions = Production.with_context(**{MTO_SYNC_CONTEXT: TRUSTED}).create(
+                    vals_list
+                )
                 productions.action_confirm()
                 self.env.flush_all()
         except UniqueViolation as error:

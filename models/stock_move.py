@@ -108,9 +108,9 @@ class StockMove(models.Model):
         if ahead:
             res = self._fulfilment_assign_in_order(moves, ahead, force_qty)
         else:
-            res = super(
-                StockMove, moves.with_context(**{ASSIGNING_CONTEXT: True})
-            )._action_assign(force_qty=force_qty)
+            res = super(StockMove, moves.with_context(**{ASSIGNING_CONTEXT: True}))._action_assign(
+                force_qty=force_qty
+            )
         if not force_qty:
             again = moves._fulfilment_release_lower_ranked()
             if again:
@@ -138,9 +138,9 @@ class StockMove(models.Model):
             batch = self.browse(ids)
             if is_ahead:
                 batch = batch.sudo()
-            res = super(
-                StockMove, batch.with_context(**{ASSIGNING_CONTEXT: True})
-            )._action_assign(force_qty=force_qty)
+            res = super(StockMove, batch.with_context(**{ASSIGNING_CONTEXT: True}))._action_assign(
+                force_qty=force_qty
+            )
         return res
 
     def _fulfilment_ranked_ahead(self):
@@ -173,8 +173,9 @@ class StockMove(models.Model):
             key = (move.product_id.id, move.location_id.warehouse_id.id)
             worst[key] = max(worst.get(key, keys[move.id]), keys[move.id])
         return candidates.filtered(
-            lambda m: keys[m.id]
-            < worst.get((m.product_id.id, m.location_id.warehouse_id.id), keys[m.id])
+            lambda m: (
+                keys[m.id] < worst.get((m.product_id.id, m.location_id.warehouse_id.id), keys[m.id])
+            )
         )
 
     def _fulfilment_release_lower_ranked(self):
@@ -192,21 +193,18 @@ class StockMove(models.Model):
             return self.browse()
         # sudo: lower-ranked holders are often other salesmen's deliveries,
         # which the caller may not read; they are only compared and released.
-        holders = (
-            self.sudo()
-            .search(
-                [
-                    ("product_id", "in", short.product_id.ids),
-                    ("state", "in", ("assigned", "partially_available")),
-                    ("picked", "=", False),
-                    ("id", "not in", short.ids),
-                    "|",
-                    "&",
-                    ("sale_line_id", "!=", False),
-                    ("move_orig_ids", "=", False),
-                    ("raw_material_production_id", "!=", False),
-                ]
-            )
+        holders = self.sudo().search(
+            [
+                ("product_id", "in", short.product_id.ids),
+                ("state", "in", ("assigned", "partially_available")),
+                ("picked", "=", False),
+                ("id", "not in", short.ids),
+                "|",
+                "&",
+                ("sale_line_id", "!=", False),
+                ("move_orig_ids", "=", False),
+                ("raw_material_production_id", "!=", False),
+            ]
         )
         if not holders:
             return self.browse()

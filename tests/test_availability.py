@@ -347,7 +347,10 @@ class TestAvailability(FulfilmentCase):
         )
         self.env.invalidate_all()
         action = self.env["sale.order"].action_rebuild_availability()
-        self.assertEqual(action["tag"], "soft_reload")
+        # The manager is told what happened.
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertIn("rebuilt", action["params"]["message"])
         self.assertEqual(order.order_line.availability_status, "in_stock")
         salesman = self.env["res.users"].create(
             {

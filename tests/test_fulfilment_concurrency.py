@@ -61,10 +61,7 @@ class TestConcurrentMakeToOrder(TransactionCase):
 
     def _clean(self, env):
         data = self.data
-        productions = (
-            env["mrp.production"]
-            .search([("product_id", "=", data["table"])])
-        )
+        productions = env["mrp.production"].search([("product_id", "=", data["table"])])
         productions.action_cancel()
         order = env["sale.order"].browse(data["order"])
         order._action_cancel()

@@ -303,9 +303,7 @@ class TestManyUsers(TransactionCase):
                     {
                         "partner_id": self.data["customer"],
                         "order_line": [
-                            Command.create(
-                                {"product_id": self.data["stool"], "product_uom_qty": 1}
-                            )
+                            Command.create({"product_id": self.data["stool"], "product_uom_qty": 1})
                         ],
                     }
                 )
@@ -321,8 +319,8 @@ class TestManyUsers(TransactionCase):
             self._env(cr2)["sale.order"].browse(second).action_confirm()
             cr2.commit()
         with self.registry.cursor() as cr:
-            ranks = self._env(cr)["sale.order"].browse([first, second]).mapped(
-                "fulfilment_priority"
+            ranks = (
+                self._env(cr)["sale.order"].browse([first, second]).mapped("fulfilment_priority")
             )
         self.assertNotEqual(ranks[0], ranks[1])
         self.assertLess(ranks[0], ranks[1])

@@ -37,11 +37,12 @@ class TestRanks(FulfilmentCase):
         orders.action_confirm()
         self.env.invalidate_all()
         few = orders[:3]
-        # The ranks, then the re-booking of the orders' product: the same for 3 or 30.
-        with self.assertQueryCount(__system__=16):
+        # The ranks, then the re-booking of the orders' product (in a savepoint,
+        # under try-locks, with its booking clock): the same for 3 or 30.
+        with self.assertQueryCount(__system__=21):
             few.browse(list(reversed(few.ids)))._set_ranks()
         self.env.invalidate_all()
-        with self.assertQueryCount(__system__=16):
+        with self.assertQueryCount(__system__=21):
             orders.browse(list(reversed(orders.ids)))._set_ranks()
         self.assertEqual(
             self.env["sale.order"].search([("id", "in", orders.ids)], order="fulfilment_priority"),

@@ -1,0 +1,66 @@
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import FulfilmentCase
+
+
+@tagged("post_install", "-at_install")
+class TestOdooUnharmed(FulfilmentCase):
+    """What Odoo does by itself keeps working with the addon installed."""
+
+    def test_quant_without_quantity_does_not_block_the_save(self):
+        """Odoo leaves quants whose quantity is NULL (a reservation without
+        stock, a count on a new location): the booking counts them as zero."""
+        order = self._order([(self.chair, 2)])
+        self._stock(self.chair, 5)
+        empty = self.env["stock.location"].create(
+            {"name": "New shelf", "usage": "internal", "location_id": self.stock_location.id}
+        )
+        quant = self.env["stock.quant"].create(
+            {"product_id": self.chair.id, "location_id": empty.id, "quantity": 0}
+        )
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE stock_quant SET quantity = NULL WHERE id = %s", [quant.id])
+        quant.invalidate_recordset()
+        self.env["sale.fulfilment.rebook"]._mark_products(self.chair.ids)
+        self._settle()
+        self.assertEqual(order.order_line.availability_status, "in_stock")
+        self.assertEqual(self.chair.with_context(warehouse_id=self.warehouse.id).in_stock_qty, 5)
+
+    def test_by_product_changed_on_a_confirmed_mo(self):
+        """Changing the product of an MO's by-product (Odoo replaces its move
+        lines during the write) saves and books."""
+        offcut = self._product("Oak offcut")
+        sawdust = self._product("Sawdust")
+        self.bom.byproduct_ids = [Command.create({"product_id": offcut.id, "product_qty": 1})]
+        production = self.env["mrp.production"].create(
+            {"product_id": self.table.id, "product_qty": 1, "bom_id": self.bom.id}
+        )
+        production.action_confirm()
+        production.move_byproduct_ids.write({"product_id": sawdust.id})
+        self._settle()
+        self.assertEqual(production.move_byproduct_ids.product_id, sawdust)
+        self.assertEqual(sawdust.with_context(warehouse_id=self.warehouse.id).expected_qty, 1)
+        self.assertEqual(offcut.with_context(warehouse_id=self.warehouse.id).expected_qty, 0)
+
+    def test_quotation_of_services_costs_no_booking(self):
+        """A draft order (of services or not) neither takes a rank nor books:
+        the addon adds nothing to Odoo's own order creation."""
+        service = self.env["product.product"].create({"name": "Assembly", "type": "service"})
+        self._settle()
+        spy = []
+        rebook = type(self.env["sale.fulfilment.booking"])._rebook
+
+        def recording(booking, product_ids=None):
+            spy.append(product_ids)
+            return rebook(booking, product_ids)
+
+        self.patch(type(self.env["sale.fulfilment.booking"]), "_rebook", recording)
+        quotation = self._order([(service, 1), (self.chair, 2)], confirm=False)
+        self._settle()
+        self.assertEqual(quotation.fulfilment_priority, 0)
+        self.assertEqual(spy, [])
+        quotation.action_confirm()
+        self._settle()
+        self.assertTrue(quotation.fulfilment_priority)
+        self.assertEqual(spy, [[self.chair.id]])
