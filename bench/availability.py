@@ -1148,7 +1148,13 @@ def explain(cr, result, top):
 
 
 def rebook(env, product_ids=None):
-    env["sale.fulfilment.booking"]._rebook(product_ids)
+    """The full rebuild as the scheduled action runs it (under its lock, every
+    booking clock bumped), or the booking of some products."""
+    if product_ids is None:
+        if not env["sale.fulfilment.rebook"]._rebuild():
+            raise RuntimeError("the rebuild gave way: another booking committed meanwhile")
+    else:
+        env["sale.fulfilment.booking"]._rebook(product_ids)
     env.flush_all()
 
 
@@ -1221,7 +1227,7 @@ def measure_full_rebuild(registry, args, open_lines):
 
     out()
     out(
-        "Full rebuild: env['sale.fulfilment.booking']._rebook(None), "
+        "Full rebuild: env['sale.fulfilment.rebook']._rebuild(), "
         f"{open_lines:,} open lines, {args.repeat} repeat(s), the median judged against the "
         "targets (the min too: the least disturbed repeat); jit off: the same with "
         "SET LOCAL jit = off (diagnostic)"

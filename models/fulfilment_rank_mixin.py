@@ -82,15 +82,16 @@ class FulfilmentRankMixin(models.AbstractModel):
         Returns the records whose rank changed.
         """
         self.check_access("write")
-        self.flush_model([self._rank_field])
+        self.flush_model()  # the rank and what _rank_movable_sql() reads
         # One query for existence and current ranks, whatever the number of rows
         # (the ORM would read them in batches of a thousand).
         self.env.cr.execute(
             SQL(
-                "SELECT id, %s FROM %s WHERE id = ANY(%s)",
+                "SELECT id, %s FROM %s WHERE id = ANY(%s) AND %s",
                 SQL.identifier(self._rank_field),
                 SQL.identifier(self._table),
                 list(self.ids),
+                self._rank_movable_sql(),
             )
         )
         current = {rid: rank or 0 for rid, rank in self.env.cr.fetchall()}
@@ -130,6 +131,11 @@ class FulfilmentRankMixin(models.AbstractModel):
             self._keep_rank_sequence_above(vals[self._rank_field] or 0)
             self._on_ranks_changed()
         return res
+
+    def _rank_movable_sql(self):
+        """Condition on the table's rows that may still be reordered; the others
+        keep their ranks when dragged among them."""
+        return SQL("TRUE")
 
     def _check_rank_write(self):
         """Writing a rank outright (not the drag, which permutes the ranks the

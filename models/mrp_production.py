@@ -1,5 +1,6 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..vocabulary import (
     INGREDIENT_STATUSES,
@@ -144,10 +145,14 @@ class MrpProduction(models.Model):
 
     def _on_ranks_changed(self):
         self._mark_for_booking()
-        if not self.env.context.get(RANK_SYNC_CONTEXT) and any(
+        if not trusted(self.env, RANK_SYNC_CONTEXT) and any(
             p.fulfilment_mode == "make_to_order" and p.sale_line_id for p in self
         ):
             self.env["sale.fulfilment.priority"]._sync_orders_to_productions()
+
+    def _rank_movable_sql(self):
+        # A done or cancelled MO has nothing left to schedule.
+        return SQL("state NOT IN ('done', 'cancel')")
 
     def _booking_products(self):
         return self.product_id | self.move_raw_ids.product_id

@@ -49,11 +49,15 @@ class ProductProduct(models.Model):
         domain = [("product_id", "in", self.ids)]
         warehouse = self.env.context.get("warehouse_id")
         if warehouse:
-            if isinstance(warehouse, str):
-                warehouse = self.env["stock.warehouse"].search([("name", "=", warehouse)]).ids
-            domain.append(
-                ("warehouse_id", "in", warehouse if isinstance(warehouse, list) else [warehouse])
+            ids = warehouse if isinstance(warehouse, list) else [warehouse]
+            name_domain = [("name", "in", [w for w in ids if isinstance(w, str)])]
+            id_domain = [("id", "in", [w for w in ids if isinstance(w, int)])]
+            # Searched with the user's rights: a warehouse named in the context
+            # that he may not read (another company's) shows nothing.
+            readable = self.env["stock.warehouse"].search(
+                ["|", *name_domain, *id_domain, ("company_id", "in", self.env.companies.ids)]
             )
+            domain.append(("warehouse_id", "in", readable.ids))
         else:
             domain.append(("company_id", "in", self.env.companies.ids))
         groups = (

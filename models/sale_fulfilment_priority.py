@@ -1,7 +1,7 @@
 from odoo import api, models
 from odoo.tools import SQL
 
-from ..vocabulary import RANK_SYNC_CONTEXT
+from ..vocabulary import RANK_SYNC_CONTEXT, TRUSTED
 
 OPEN_MAKE_TO_ORDER = SQL(
     "mp.fulfilment_mode = 'make_to_order' AND mp.state NOT IN ('done', 'cancel')"
@@ -40,7 +40,7 @@ class SaleFulfilmentPriority(models.AbstractModel):
             )
         )
         ids = [row[0] for row in self.env.cr.fetchall()]
-        productions = self.env["mrp.production"].sudo().with_context(**{RANK_SYNC_CONTEXT: True})
+        productions = self.env["mrp.production"].sudo().with_context(**{RANK_SYNC_CONTEXT: TRUSTED})
         return productions.browse(ids)._set_ranks()
 
     @api.model
@@ -61,7 +61,7 @@ class SaleFulfilmentPriority(models.AbstractModel):
             )
         )
         ids = [row[0] for row in self.env.cr.fetchall()]
-        orders = self.env["sale.order"].sudo().with_context(**{RANK_SYNC_CONTEXT: True})
+        orders = self.env["sale.order"].sudo().with_context(**{RANK_SYNC_CONTEXT: TRUSTED})
         moved = orders.browse(ids)._set_ranks()
         # The dragged MO's order now sits where the MO went; its other MOs join it.
         self._sync_productions_to_orders()

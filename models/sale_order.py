@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from ..vocabulary import AVAILABILITY_STATUSES, RANK_SYNC_CONTEXT
+from ..vocabulary import AVAILABILITY_STATUSES, RANK_SYNC_CONTEXT, trusted
 from .fulfilment_booked_mixin import booked_search
 from .sale_order_line import BOOKING_HELP
 
@@ -175,5 +175,5 @@ class SaleOrder(models.Model):
 
     def _on_ranks_changed(self):
         self._mark_for_booking()
-        if not self.env.context.get(RANK_SYNC_CONTEXT):
+        if not trusted(self.env, RANK_SYNC_CONTEXT):
             self.env["sale.fulfilment.priority"]._sync_productions_to_orders()

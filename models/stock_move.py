@@ -3,7 +3,7 @@ from collections import defaultdict
 from odoo import fields, models
 from odoo.tools import float_compare
 
-from ..vocabulary import ASSIGNING_CONTEXT, COMPONENT_STATUSES
+from ..vocabulary import ASSIGNING_CONTEXT, COMPONENT_STATUSES, TRUSTED, trusted
 from .fulfilment_booked_mixin import booked_search
 
 
@@ -98,7 +98,7 @@ class StockMove(models.Model):
         )
 
     def _action_assign(self, force_qty=False):
-        if self.env.context.get(ASSIGNING_CONTEXT):
+        if trusted(self.env, ASSIGNING_CONTEXT):
             return super()._action_assign(force_qty=force_qty)
         ahead = self._fulfilment_ranked_ahead() if not force_qty else self.browse()
         moves = (self | ahead)._fulfilment_sorted()
@@ -108,7 +108,7 @@ class StockMove(models.Model):
         if ahead:
             res = self._fulfilment_assign_in_order(moves, ahead, force_qty)
         else:
-            res = super(StockMove, moves.with_context(**{ASSIGNING_CONTEXT: True}))._action_assign(
+            res = super(StockMove, moves._fulfilment_assigning())._action_assign(
                 force_qty=force_qty
             )
         if not force_qty:
@@ -118,10 +118,11 @@ class StockMove(models.Model):
                 # rank order decided that they give way, Odoo's own reservation
                 # re-reserves them as far as stock goes, and nothing of them is
                 # returned to the caller.
-                super(
-                    StockMove, again.sudo().with_context(**{ASSIGNING_CONTEXT: True})
-                )._action_assign()
+                super(StockMove, again.sudo()._fulfilment_assigning())._action_assign()
         return res
+
+    def _fulfilment_assigning(self):
+        return self.with_context(**{ASSIGNING_CONTEXT: TRUSTED})
 
     def _fulfilment_assign_in_order(self, moves, ahead, force_qty):
         """Reserve ``moves`` in their order, ``ahead`` ones as superuser: runs of
@@ -138,7 +139,7 @@ class StockMove(models.Model):
             batch = self.browse(ids)
             if is_ahead:
                 batch = batch.sudo()
-            res = super(StockMove, batch.with_context(**{ASSIGNING_CONTEXT: True}))._action_assign(
+            res = super(StockMove, batch._fulfilment_assigning())._action_assign(
                 force_qty=force_qty
             )
         return res
