@@ -105,10 +105,9 @@ class StockMove(models.Model):
         # Higher-ranked moves still waiting are served first (as superuser: they
         # may be other users' deliveries), so that these take only what they
         # leave, as the booking says; nothing of them is returned to the caller.
-        if ahead:
-            res = self._fulfilment_assign_in_order(moves, ahead, force_qty)
-        else:
-            res = super(StockMove, moves._fulfilment_assigning())._action_assign(
+        res = None
+        for batch in self._fulfilment_runs(moves, ahead):
+            res = super(StockMove, batch._fulfilment_assigning())._action_assign(
                 force_qty=force_qty
             )
         if not force_qty:
@@ -124,9 +123,10 @@ class StockMove(models.Model):
     def _fulfilment_assigning(self):
         return self.with_context(**{ASSIGNING_CONTEXT: TRUSTED})
 
-    def _fulfilment_assign_in_order(self, moves, ahead, force_qty):
-        """Reserve ``moves`` in their order, ``ahead`` ones as superuser: runs of
-        consecutive moves of one kind are reserved in one call each."""
+    def _fulfilment_runs(self, moves, ahead):
+        """``moves`` (in rank order) cut into runs of consecutive moves that are
+        all ahead-moves (as superuser) or all the caller's: each run is reserved
+        in one call, in order."""
         ahead_ids = set(ahead.ids)
         runs = []
         for move in moves:
@@ -134,15 +134,7 @@ class StockMove(models.Model):
             if not runs or runs[-1][0] != is_ahead:
                 runs.append((is_ahead, []))
             runs[-1][1].append(move.id)
-        res = None
-        for is_ahead, ids in runs:
-            batch = self.browse(ids)
-            if is_ahead:
-                batch = batch.sudo()
-            res = super(StockMove, batch._fulfilment_assigning())._action_assign(
-                force_qty=force_qty
-            )
-        return res
+        return [self.browse(ids).sudo() if is_ahead else self.browse(ids) for is_ahead, ids in runs]
 
     def _fulfilment_ranked_ahead(self):
         """Deliveries and components ranked before the ranked moves of ``self``,

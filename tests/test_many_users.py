@@ -5,6 +5,8 @@ The data must be committed for every transaction to see it: it is built in a
 cursor of its own and removed afterwards; the test's own cursor books nothing,
 so it holds none of the locks the other transactions take.
 """
+# These tests commit real transactions on purpose: that is what they test.
+# pylint: disable=invalid-commit
 
 import threading
 import time
