@@ -2,7 +2,10 @@ from odoo import fields, models
 
 
 class PurchaseOrderLine(models.Model):
-    _inherit = "purchase.order.line"
+    _name = "purchase.order.line"
+    _inherit = ["purchase.order.line", "fulfilment.booking.trigger.mixin"]
+    # The expected arrival dates what the lines booked on the receipt show.
+    _booking_inputs = frozenset({"date_planned"})
 
     fulfilment_sale_line_ids = fields.Many2many(
         "sale.order.line",
@@ -14,3 +17,7 @@ class PurchaseOrderLine(models.Model):
         copy=False,
         help="The sales lines this purchase was created for from the fulfilment wizard.",
     )
+
+    def _booking_products(self):
+        # Only a confirmed order's receipts are expected supply.
+        return self.filtered(lambda line: line.order_id.state == "purchase").product_id

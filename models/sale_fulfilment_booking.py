@@ -231,7 +231,11 @@ class SaleFulfilmentBooking(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT m.id, m.product_id, dl.warehouse_id, m.product_qty AS qty, m.date,
+                -- A purchase receipt comes on the later of the PO line's expected
+                -- arrival (the buyer's word, which Odoo does not copy to the
+                -- receipt) and the receipt's scheduled date (the warehouse's).
+                SELECT m.id, m.product_id, dl.warehouse_id, m.product_qty AS qty,
+                       GREATEST(m.date, pol.date_planned) AS date,
                        COALESCE(po.name, mp.name, sp.name, m.reference) AS document,
                        CASE WHEN po.id IS NOT NULL THEN 'purchase.order'
                             WHEN mp.id IS NOT NULL THEN 'mrp.production'
@@ -250,7 +254,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                    AND m.state NOT IN ('draft', 'done', 'cancel')
                    AND dl.usage = 'internal' AND dl.warehouse_id IS NOT NULL
                    AND (sl.usage != 'internal' OR sl.warehouse_id IS DISTINCT FROM dl.warehouse_id)
-                 ORDER BY m.date, m.id
+                 ORDER BY 5, m.id
                 """,
                 filter=product_filter(("m", "product_id")),
             )

@@ -373,6 +373,20 @@ class TestAvailability(FulfilmentCase):
             order.availability_date, (fields.Datetime.now() + timedelta(days=10)).date()
         )
 
+    def test_buyer_moving_the_expected_arrival_moves_the_line(self):
+        """The buyer changes the confirmed PO line's expected arrival (Odoo
+        leaves the receipt's scheduled date as it was): the line follows."""
+        po = self._purchase(self.chair, 4, days=3)
+        order = self._order([(self.chair, 4)])
+        self._settle()
+        self.assertEqual(order.order_line.availability_date, po.order_line.date_planned.date())
+        later = fields.Datetime.now() + timedelta(days=20)
+        po.order_line.date_planned = later
+        self._settle()
+        self.assertEqual(order.order_line.availability_status, "expected")
+        self.assertEqual(order.order_line.availability_date, later.date())
+        self.assertIn(str(later.date()), order.order_line.availability_explanation)
+
     def test_a_not_available_order_has_no_date(self):
         """Its Expected lines have dates, but the order as a whole is not coming."""
         po = self._purchase(self.chair, 2, days=5)
