@@ -107,11 +107,18 @@ class SaleFulfilmentBooking(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT sol.id, sol.order_id, sol.product_id, so.warehouse_id,
+                -- A line ships from its own warehouse (Odoo derives it from the
+                -- line's route), else from the order's.
+                SELECT sol.id, sol.order_id, sol.product_id,
+                       COALESCE(sol.warehouse_id, so.warehouse_id) AS warehouse_id,
                        so.state = 'sale' AND sol.display_type IS NULL
                            AND pt.type = 'consu' AND pt.is_storable AS storable,
                        sol.product_uom_qty / lu.factor * pu.factor AS ordered_qty,
-                       sol.qty_delivered / lu.factor * pu.factor AS delivered_qty,
+                       -- Delivered, in the product's unit, from the moves when there
+                       -- are some: the line's qty_delivered is rounded in its own
+                       -- unit (1 of 12 in dozens is 0.08, i.e. 0.96 unit).
+                       COALESCE(dlv.qty, sol.qty_delivered / lu.factor * pu.factor)
+                           AS delivered_qty,
                        a.status AS availability_status, a.date AS availability_date,
                        a.missing_qty, a.details::text AS details,
                        mto.open AS mto_open, mto.date AS mto_date,
@@ -123,6 +130,24 @@ class SaleFulfilmentBooking(models.AbstractModel):
                   JOIN uom_uom lu ON lu.id = sol.product_uom
                   JOIN uom_uom pu ON pu.id = pt.uom_id
                   LEFT JOIN sale_fulfilment_line_availability a ON a.id = sol.id
+                  LEFT JOIN (
+                        -- As Odoo counts a line's deliveries: moves of the line's
+                        -- product to customers, less returns to refund.
+                        SELECT m.sale_line_id, m.product_id,
+                               SUM(CASE WHEN dl.usage = 'customer'
+                                             AND (m.origin_returned_move_id IS NULL
+                                                  OR m.to_refund)
+                                        THEN m.product_qty
+                                        WHEN sl.usage = 'customer' AND m.to_refund
+                                        THEN -m.product_qty
+                                        ELSE 0 END) AS qty
+                          FROM stock_move m
+                          JOIN stock_location dl ON dl.id = m.location_dest_id
+                          JOIN stock_location sl ON sl.id = m.location_id
+                         WHERE m.state = 'done' AND m.sale_line_id IS NOT NULL
+                           AND NOT COALESCE(m.scrapped, FALSE) AND %(move_filter)s
+                         GROUP BY m.sale_line_id, m.product_id
+                  ) dlv ON dlv.sale_line_id = sol.id AND dlv.product_id = sol.product_id
                   LEFT JOIN (
                         SELECT mp.sale_line_id,
                                BOOL_OR(mp.state != 'done') AS open,
@@ -146,6 +171,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                  ORDER BY so.fulfilment_priority, so.date_order, so.id, sol.sequence, sol.id
                 """,
                 filter=product_filter(("sol", "product_id")),
+                move_filter=product_filter(("m", "product_id")),
             )
         )
         lines = self.env.cr.dictfetchall()

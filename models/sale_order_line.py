@@ -169,8 +169,26 @@ class SaleOrderLine(models.Model):
     def _fulfilment_open_qty(self):
         """Open quantity in the product's unit."""
         self.ensure_one()
-        open_qty = self.product_uom_qty - self.qty_delivered
-        return self.product_uom._compute_quantity(open_qty, self.product_id.uom_id)
+        ordered = self.product_uom._compute_quantity(self.product_uom_qty, self.product_id.uom_id)
+        # Delivered from the moves, in the product's unit, as the booking counts
+        # it: the line's qty_delivered is rounded in the line's unit.
+        outgoing, incoming = self._get_outgoing_incoming_moves()
+        outgoing, incoming = (
+            moves.filtered(lambda m: m.state == "done") for moves in (outgoing, incoming)
+        )
+        if outgoing or incoming:
+            delivered = sum(outgoing.mapped("product_qty")) - sum(incoming.mapped("product_qty"))
+        else:
+            delivered = self.product_uom._compute_quantity(
+                self.qty_delivered, self.product_id.uom_id
+            )
+        return ordered - delivered
+
+    def _fulfilment_warehouse(self):
+        """The warehouse the line ships from: its own (from its route), else
+        the order's. It books there, and its options make and buy there."""
+        self.ensure_one()
+        return self.warehouse_id or self.order_id.warehouse_id
 
     def _fulfilment_open_production(self):
         self.ensure_one()
@@ -441,7 +459,7 @@ class SaleOrderLine(models.Model):
             "product_qty": qty,
             "product_uom_id": self.product_id.uom_id.id,
             "bom_id": (bom if bom is not None else self._fulfilment_bom(mode)).id,
-            "picking_type_id": order.warehouse_id.manu_type_id.id,
+            "picking_type_id": self._fulfilment_warehouse().manu_type_id.id,
             "company_id": order.company_id.id,
             "origin": order.name,
             "fulfilment_mode": mode,
@@ -456,7 +474,7 @@ class SaleOrderLine(models.Model):
         """One MO per product and warehouse, for the sum of its lines' quantities."""
         groups = defaultdict(lambda: [self.browse(), 0.0, None])
         for line, qty, _partner, bom in requests:
-            group = groups[(line.product_id, line.order_id.warehouse_id)]
+            group = groups[(line.product_id, line._fulfilment_warehouse())]
             group[0] |= line
             group[1] += qty
             group[2] = bom
@@ -475,7 +493,7 @@ class SaleOrderLine(models.Model):
         PurchaseOrder = self.env["purchase.order"]
         by_vendor = defaultdict(list)
         for line, qty, partner, _bom in requests:
-            by_vendor[(partner, line.order_id.company_id, line.order_id.warehouse_id)].append(
+            by_vendor[(partner, line.order_id.company_id, line._fulfilment_warehouse())].append(
                 (line, qty)
             )
         orders = PurchaseOrder

@@ -45,7 +45,7 @@ class SaleOrderLineFulfilmentLine(models.TransientModel):
             line = row.sale_line_id
             row.open_qty = line._fulfilment_open_qty() if line else 0.0
             row.calculated_stock_qty = line.product_id.with_context(
-                warehouse_id=line.order_id.warehouse_id.id
+                warehouse_id=line._fulfilment_warehouse().id if line else False
             ).calculated_stock_qty
 
     def _suggest_quantities(self, mode):
@@ -58,7 +58,7 @@ class SaleOrderLineFulfilmentLine(models.TransientModel):
         """
         groups = defaultdict(lambda: self.browse())
         for row in self:
-            groups[(row.product_id, row.order_id.warehouse_id)] |= row
+            groups[(row.product_id, row.sale_line_id._fulfilment_warehouse())] |= row
         for (product, warehouse), rows in groups.items():
             for row in rows:
                 row.quantity = row.missing_qty or row.open_qty
