@@ -48,6 +48,9 @@ DRAG_EVERY = 5
 TARGET_THROUGHPUT = 0.9  # at least
 TARGET_P95 = 1.5  # at most
 TARGET_SINGLE = 1.1  # at most
+# Share of the machine's CPU taken by other processes above which a run is
+# flagged as disturbed.
+OTHER_CPU_WARNING = 0.10
 # The Sales priority list of the addon: its action's domain and its order.
 ADDON_LIST_DOMAIN = [
     ["state", "=", "sale"],
@@ -390,9 +393,80 @@ def run_script(args, rng, client, recorder, products, partners, deadline_box):
 def cpu_times():
     """(busy, total) jiffies of the whole machine, from /proc/stat."""
     with open("/proc/stat", encoding="utf-8") as stat:
-        values = [int(v) for v in stat.readline().split()[1:]]
+        # user nice system idle iowait irq softirq steal (guest time is
+        # already counted in user).
+        values = [int(v) for v in stat.readline().split()[1:9]]
     idle = values[3] + (values[4] if len(values) > 4 else 0)
     return sum(values) - idle, sum(values)
+
+
+def process_ticks(server_pid, db):
+    """CPU ticks (same unit as /proc/stat) of the processes that matter, by
+    (pid, start time): the Odoo server and its workers, the PostgreSQL
+    backends of the database, this script. Workers that exited count in their
+    parent's reaped-children ticks."""
+    procs = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", encoding="utf-8") as stat:
+                data = stat.read()
+        except OSError:
+            continue
+        comm = data[data.index("(") + 1 : data.rindex(")")]
+        fields = data[data.rindex(")") + 2 :].split()
+        # After the name: state, ppid, ... utime (14th field of stat), stime,
+        # cutime, cstime, ..., starttime (22nd).
+        procs[int(name)] = {
+            "ppid": int(fields[1]),
+            "comm": comm,
+            "own": int(fields[11]) + int(fields[12]),
+            "reaped": int(fields[13]) + int(fields[14]),
+            "start": fields[19],
+        }
+    children = defaultdict(list)
+    for pid, proc in procs.items():
+        children[proc["ppid"]].append(pid)
+    odoo, stack = set(), [server_pid] if server_pid else []
+    while stack:
+        pid = stack.pop()
+        if pid in procs and pid not in odoo:
+            odoo.add(pid)
+            stack.extend(children[pid])
+    ticks = {}
+    for pid, proc in procs.items():
+        if pid in odoo:
+            kind = "odoo"
+        elif pid == os.getpid():
+            kind = "clients"
+        elif proc["comm"].startswith("postgres"):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                    title = cmdline.read().decode(errors="replace")
+            except OSError:
+                continue
+            # A backend's title: "postgres: <user> <database> [local] <state>".
+            if f" {db} " not in title:
+                continue
+            kind = "postgres"
+        else:
+            continue
+        own = proc["own"] + (proc["reaped"] if kind == "odoo" else 0)
+        ticks[(pid, proc["start"])] = (kind, own)
+    return ticks
+
+
+def cpu_split(before, after, busy):
+    """CPU seconds per kind of process between two ``process_ticks``; what the
+    machine spent besides is "other" (other work skews the figures)."""
+    hertz = os.sysconf("SC_CLK_TCK")
+    spent = Counter()
+    for key, (kind, own) in after.items():
+        spent[kind] += own - before.get(key, (kind, 0))[1]
+    seconds = {kind: spent[kind] / hertz for kind in ("odoo", "postgres", "clients")}
+    seconds["other"] = max(0.0, busy / hertz - sum(seconds.values()))
+    return seconds
 
 
 def log_size(path):
@@ -431,6 +505,11 @@ def scan_log(path, offset):
             found["retries"] += 1
         elif "maximum number of tries reached" in head:
             found["retries exhausted"] += 1
+        if " WARNING " in head:
+            found["logged warnings"] += 1
+            if len(errors) < 8:
+                errors.append(" | ".join(line.strip() for line in entry.splitlines()[:3])[:400])
+            continue
         if " ERROR " not in head and " CRITICAL " not in head:
             continue
         if "could not serialize access" in entry:
@@ -492,14 +571,18 @@ def cmd_drive(args):
         barrier.wait(timeout=args.request_timeout)
     except threading.BrokenBarrierError:
         sys.exit(f"clients could not log in: {recorder.errors[:3]}")
-    cpu_start, start = cpu_times(), time.monotonic()
+    cpu_start, ticks_start, start = (
+        cpu_times(),
+        process_ticks(args.server_pid, args.db),
+        time.monotonic(),
+    )
     for thread in threads:
         # Bounded: a client stuck past its last request's timeout is left behind.
         thread.join(
             timeout=max(0.0, start + args.duration + 3 * args.request_timeout - time.monotonic())
         )
     elapsed = time.monotonic() - start
-    cpu_end = cpu_times()
+    cpu_end, ticks_end = cpu_times(), process_ticks(args.server_pid, args.db)
     time.sleep(1)  # let the server finish writing its log
     logged, log_errors = scan_log(args.log, offset)
     busy = (cpu_end[0] - cpu_start[0]) / max(1, cpu_end[1] - cpu_start[1])
@@ -513,6 +596,7 @@ def cmd_drive(args):
         "mix": args.mix,
         "elapsed": elapsed,
         "cpu_busy": busy,
+        "cpu_seconds": cpu_split(ticks_start, ticks_end, cpu_end[0] - cpu_start[0]),
         "load": os.getloadavg(),
         "latencies": recorder.latencies,
         "errors": recorder.errors,
@@ -629,18 +713,40 @@ def diff(before, after):
     return result
 
 
+# The in-place full rebuild, best first: the rebuild the addon documents as
+# "book everything in the current transaction" where it has one, else the raw
+# full booking.
+REBUILDS = (
+    ("sale.fulfilment.rebook", "_rebuild", ()),
+    ("sale.fulfilment.booking", "_rebuild", ()),
+    ("sale.fulfilment.booking", "_rebook", (None,)),
+)
+
+
+def find_rebuild(env, wanted):
+    for model, name, args in REBUILDS:
+        label = f"env[{model!r}].{name}({', '.join(map(repr, args))})"
+        if wanted not in ("auto", f"{model}.{name}"):
+            continue
+        if model in env and hasattr(env[model], name):
+            method = getattr(env[model], name)
+            doc = (getattr(type(env[model]), name).__doc__ or "").strip().splitlines()
+            return label, (lambda method=method, args=args: method(*args)), doc[:1]
+    sys.exit(f"no full rebuild found ({wanted})")
+
+
 def cmd_check(args):
     odoo, registry = open_registry(args.config, args.database)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        booking = env["sale.fulfilment.booking"]
-        method = getattr(booking, args.method)
-        doc = (getattr(type(booking), args.method).__doc__ or "").strip().splitlines()
+        label, rebuild, doc = find_rebuild(env, args.rebuild)
         cr.execute(
             "SELECT table_name FROM information_schema.tables "
             "WHERE table_name LIKE 'sale\\_fulfilment\\_%%' AND table_schema = 'public' "
             "ORDER BY table_name"
         )
+        # Other tables of the addon, with their rows: a queue of products
+        # still to re-book would explain differences.
         others = {}
         for (name,) in cr.fetchall():
             if name not in RESULT_TABLES:
@@ -650,20 +756,16 @@ def cmd_check(args):
         orders = dict(cr.fetchall())
         before = snapshot(cr)
         start = time.monotonic()
-        if args.method == "_rebook":
-            method(None)
-        else:
-            method()
+        returned = rebuild()
         env.flush_all()
         rebuild_time = time.monotonic() - start
         after = snapshot(cr)
         cr.rollback()
     differences = diff(before, after)
     result = {
-        "method": f"env['sale.fulfilment.booking'].{args.method}"
-        + ("(None)" if args.method == "_rebook" else "()"),
+        "method": label,
         "doc": doc[0] if doc else "",
-        "has_rebuild": hasattr(booking, "_rebuild"),
+        "returned": repr(returned),
         "rebuild_time": rebuild_time,
         "differences": differences,
         "other_tables": others,
@@ -674,7 +776,10 @@ def cmd_check(args):
     total = sum(
         d["extra"] + d["missing"] + d["changed"] for d in differences.values() if d is not None
     )
-    out(f"  check: {total} differences from a full rebuild ({rebuild_time:.2f} s, rolled back)")
+    out(
+        f"  check: {total} differences from a full rebuild, {label} returned {returned!r} "
+        f"({rebuild_time:.2f} s, rolled back)"
+    )
 
 
 # ----------------------------------------------------------------------
@@ -798,16 +903,17 @@ def cmd_report(args):
         )
     errors = {label: len(multi[label]["errors"]) for label in multi}
     rows.append(["user-visible errors", errors["odoo"], errors["addon"], ""])
-    for what in (
-        "retries",
-        "retries exhausted",
-        "logged serialization failures",
-        "logged deadlocks",
-        "logged other errors",
+    for what, label in (
+        ("retries", "server: requests retried (concurrency)"),
+        ("retries exhausted", "server: requests out of tries"),
+        ("logged serialization failures", "server log: serialization failures"),
+        ("logged deadlocks", "server log: deadlocks"),
+        ("logged other errors", "server log: other errors"),
+        ("logged warnings", "server log: warnings"),
     ):
         rows.append(
             [
-                f"server log: {what}",
+                label,
                 multi["odoo"]["log"].get(what, 0),
                 multi["addon"]["log"].get(what, 0),
                 "",
@@ -819,6 +925,36 @@ def cmd_report(args):
             f"{multi['odoo']['cpu_busy']:.0%}",
             f"{multi['addon']['cpu_busy']:.0%}",
             "",
+        ]
+    )
+
+    def server_cpu(run):
+        """Odoo + PostgreSQL CPU ms per confirmation (the whole mix's work)."""
+        done = len(run["latencies"].get("confirmation") or [])
+        seconds = run["cpu_seconds"]
+        return (seconds["odoo"] + seconds["postgres"]) / done if done else None
+
+    for kind, label in (
+        ("odoo", "CPU s: Odoo server and workers"),
+        ("postgres", "CPU s: PostgreSQL (this database)"),
+        ("clients", "CPU s: the clients"),
+        ("other", "CPU s: other processes"),
+    ):
+        rows.append(
+            [
+                label,
+                f"{multi['odoo']['cpu_seconds'][kind]:.1f}",
+                f"{multi['addon']['cpu_seconds'][kind]:.1f}",
+                "",
+            ]
+        )
+    cpu = {label: server_cpu(multi[label]) for label in multi}
+    rows.append(
+        [
+            "server CPU ms per confirmation",
+            ms(cpu["odoo"]),
+            ms(cpu["addon"]),
+            fmt_ratio(ratio(cpu["addon"], cpu["odoo"])),
         ]
     )
     s = {label: stats(single[label], "confirmation") for label in single}
@@ -836,6 +972,15 @@ def cmd_report(args):
             ms(s["odoo"][1]),
             ms(s["addon"][1]),
             fmt_ratio(ratio(s["addon"][1], s["odoo"][1])),
+        ]
+    )
+    cpu = {label: server_cpu(single[label]) for label in single}
+    rows.append(
+        [
+            "single client: server CPU ms per confirmation",
+            ms(cpu["odoo"]),
+            ms(cpu["addon"]),
+            fmt_ratio(ratio(cpu["addon"], cpu["odoo"])),
         ]
     )
     single_errors = {label: len(single[label]["errors"]) for label in single}
@@ -856,7 +1001,10 @@ def cmd_report(args):
                     out(f"  {count:>4} x {op}: {error}")
             if run["log_errors"]:
                 out()
-                out(f"Server log errors, {label}, {phase} phase (first {len(run['log_errors'])}):")
+                out(
+                    f"Server log warnings and errors (other than serialization failures), "
+                    f"{label}, {phase} phase (first {len(run['log_errors'])}):"
+                )
                 for row in run["log_errors"]:
                     out(f"  {row}")
 
@@ -865,8 +1013,10 @@ def cmd_report(args):
     if check:
         out(
             f"Stored statuses and figures against a full rebuild ({check['method']}, "
-            f"{check['rebuild_time']:.2f} s, rolled back):"
+            f"{check['rebuild_time']:.2f} s, returned {check['returned']}, rolled back):"
         )
+        if check["doc"]:
+            out(f'  "{check["doc"]}"')
         rows = []
         total_diff = 0
         for name, d in check["differences"].items():
@@ -888,6 +1038,17 @@ def cmd_report(args):
     else:
         out("Comparison with a full rebuild: NOT RUN (see the messages above)")
 
+    for label in ("odoo", "addon"):
+        run = multi[label]
+        share = run["cpu_seconds"]["other"] / max(
+            1e-9, run["elapsed"] * len(os.sched_getaffinity(0))
+        )
+        if share > OTHER_CPU_WARNING:
+            out()
+            out(
+                f"WARNING: other processes took {share:.0%} of the machine's CPU during the "
+                f"{label} run: its figures are skewed; run again on a quiet machine."
+            )
     out()
     out("Targets (addon against Odoo alone):")
     thr_ratio = ratio(thr["addon"], thr["odoo"])
@@ -966,6 +1127,7 @@ def parse_args(argv):
     drive.add_argument("--login", default="admin")
     drive.add_argument("--password", default="admin")
     drive.add_argument("--request-timeout", type=float, default=120)
+    drive.add_argument("--server-pid", type=int, help="the Odoo server, to measure its CPU")
     drive.add_argument("--log", help="the server's log file, scanned for retries and errors")
     drive.add_argument("--out", required=True)
 
@@ -973,9 +1135,10 @@ def parse_args(argv):
     check.add_argument("-c", "--config", required=True)
     check.add_argument("-d", "--database", required=True)
     check.add_argument(
-        "--method",
-        default="_rebook",
-        help="the booking's in-place full rebuild (_rebook is called with None)",
+        "--rebuild",
+        default="auto",
+        choices=["auto"] + [f"{model}.{name}" for model, name, _args in REBUILDS],
+        help="the full rebuild to compare with (auto: the first that exists)",
     )
     check.add_argument("--out", required=True)
 

@@ -3,7 +3,7 @@
 # sale_fulfilment, on real Odoo servers. See bench/LOAD.md.
 #
 #   bench/run_load.sh [--clients 6] [--products 6] [--duration 60] [--workers 4]
-#                     [--stock 100] [--single 20] [--port 8269] [--seed 1]
+#                     [--stock 100] [--single 30] [--port 8269] [--seed 1]
 #
 # Recreates two databases from the template database scripts/test.sh keeps
 # (sf_base_*): sf_load_odoo (Odoo alone) and sf_load_addon (sale_fulfilment
@@ -21,7 +21,7 @@ PRODUCTS=6
 DURATION=60
 WORKERS=4
 STOCK=100
-SINGLE=20
+SINGLE=30
 PORT=8269
 SEED=1
 while [ $# -gt 0 ]; do
@@ -166,7 +166,7 @@ drive() {
     local mode=$1 db=$2 phase=$3 limit=$4
     shift 4
     timeout "$limit" "${LOAD[@]}" drive --url "$URL" --db "$db" --mode "$mode" --phase "$phase" \
-        --seed "$SEED" --log "$OUT/$mode/odoo.log" --out "$OUT/$mode/$phase.json" "$@" \
+        --seed "$SEED" --server-pid "$SERVER_PID" --log "$OUT/$mode/odoo.log" --out "$OUT/$mode/$phase.json" "$@" \
         || die "the $phase phase on $db failed (server log: $OUT/$mode/odoo.log)"
 }
 
