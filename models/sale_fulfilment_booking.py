@@ -1,5 +1,6 @@
 import json
 import logging
+import math
 from collections import defaultdict
 
 from odoo import api, models
@@ -11,6 +12,9 @@ from ..vocabulary import OPEN_MO_STATES, SEVERITY
 from .sale_fulfilment_rebook import Busy
 
 _logger = logging.getLogger(__name__)
+# Kits inside kits are exploded by Odoo; this bounds the search for the kits
+# that share components with the products being booked.
+MAX_KIT_LEVELS = 10
 
 
 class SaleFulfilmentBooking(models.AbstractModel):
@@ -35,11 +39,18 @@ class SaleFulfilmentBooking(models.AbstractModel):
         return self.env["sale.fulfilment.rebook"]._cron_rebuild()
 
     @api.model
-    def _rebook(self, product_ids=None):
-        """Book every open line and MO component of ``product_ids`` (all if None)."""
+    def _rebook(self, product_ids=None, kits=None):
+        """Book every open line and MO component of ``product_ids`` (all if None).
+
+        ``kits`` ({kit product id: [(component id, quantity per kit)]}) comes
+        with ``product_ids`` from ``_booking_scope()``; without it, the scope
+        is computed here.
+        """
         if product_ids is not None and not product_ids:
             return
         self.env.flush_all()
+        if kits is None:
+            product_ids, kits = self._booking_scope(product_ids)
         if product_ids is not None:
             self._bump_clocks(product_ids)
         pids = None
@@ -49,7 +60,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
         def product_filter(column):
             return SQL("TRUE") if pids is None else SQL("%s = %s", SQL.identifier(*column), pids)
 
-        lines = self._fetch_sale_demands(product_filter)
+        lines = self._fetch_sale_demands(product_filter, kits)
         components = self._fetch_component_demands(product_filter)
         in_stock, on_hand = self._fetch_on_hand(product_filter)
         supplies, expected_totals = self._fetch_supplies(product_filter)
@@ -58,6 +69,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
             | {row["product_id"] for row in components}
             | {key[0] for key in on_hand}
             | {key[0] for key in supplies}
+            | {comp for parts in kits.values() for comp, _qty in parts}
         )
 
         # Done make-to-order output waits in stock for its own line.
@@ -70,10 +82,19 @@ class SaleFulfilmentBooking(models.AbstractModel):
         # 100,000 named tuples cost more than the walk itself.
         demands = defaultdict(list)
         for line in lines:
-            if line["open"] and not line["mto_state"]:
-                demands[(line["product_id"], line["warehouse_id"])].append(
-                    (line["id"], line["open_qty"])
-                )
+            if not line["open"] or line["mto_state"]:
+                continue
+            parts = kits.get(line["product_id"])
+            if parts:
+                # A kit books its components, in its own rank.
+                for component, per_kit in parts:
+                    demands[(component, line["warehouse_id"])].append(
+                        ((line["id"], component), line["open_qty"] * per_kit)
+                    )
+                continue
+            demands[(line["product_id"], line["warehouse_id"])].append(
+                (line["id"], line["open_qty"])
+            )
         component_demands = defaultdict(list)
         for move in components:
             component_demands[(move["product_id"], move["warehouse_id"])].append(
@@ -95,14 +116,97 @@ class SaleFulfilmentBooking(models.AbstractModel):
 
         if product_ids is None:
             self._delete_orphans()
-        self._write_sale_lines(lines, line_results, supply_info, partial=product_ids is not None)
+        self._write_sale_lines(
+            lines, line_results, supply_info, kits, rounding, partial=product_ids is not None
+        )
         self._write_components(components, move_results, product_ids)
-        self._write_figures(product_ids, lines, components, in_stock, expected_totals)
+        self._write_figures(product_ids, lines, components, in_stock, expected_totals, kits)
+
+    # ------------------------------------------------------------------
+    # Kits
+    # ------------------------------------------------------------------
+    def _booking_scope(self, product_ids):
+        """(products to book, {kit product id: [(component id, quantity per kit)]}).
+
+        A kit line (a product with a kit bill of materials, which Odoo delivers
+        as its components) books its components: booking a kit books its
+        components, and booking a component books the kits of open lines that
+        contain it, with their other components. None stands for every product.
+        """
+        scope = None if product_ids is None else set(product_ids)
+        kits = {}
+        todo = scope
+        for _level in range(MAX_KIT_LEVELS):
+            found = [pid for pid in self._fetch_kit_products(todo) if pid not in kits]
+            if not found:
+                break
+            kits.update(self._explode_kits(found))
+            if scope is None:
+                break
+            new = ({c for pid in found for c, _q in kits.get(pid, ())} | set(found)) - scope
+            if not new:
+                break
+            scope |= new
+            todo = new
+        return scope, kits
+
+    def _fetch_kit_products(self, product_ids):
+        """Kit products of lines of confirmed orders, among ``product_ids`` or
+        containing one of them (all when None)."""
+        if product_ids is None:
+            related = SQL("TRUE")
+        else:
+            ids = pg_array(sorted(product_ids))
+            related = SQL(
+                """(pp.id = ANY(%(ids)s::int[]) OR EXISTS (
+                       SELECT 1 FROM mrp_bom_line bl
+                        WHERE bl.bom_id = b.id AND bl.product_id = ANY(%(ids)s::int[])))""",
+                ids=ids,
+            )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT pp.id
+                  FROM sale_order_line sol
+                  JOIN sale_order so ON so.id = sol.order_id
+                  JOIN product_product pp ON pp.id = sol.product_id
+                  JOIN mrp_bom b ON b.type = 'phantom' AND b.active
+                       AND (b.product_id = pp.id
+                            OR (b.product_id IS NULL AND b.product_tmpl_id = pp.product_tmpl_id))
+                 WHERE so.state = 'sale' AND sol.display_type IS NULL AND %s
+                """,
+                related,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _explode_kits(self, kit_ids):
+        """{kit id: [(storable component id, quantity per kit in its unit)]}, by
+        Odoo's own explosion (nested kits, variants, units)."""
+        products = self.env["product.product"].browse(kit_ids)
+        boms = self.env["mrp.bom"]._bom_find(products, bom_type="phantom")
+        kits = {}
+        for product in products:
+            bom = boms.get(product)
+            if not bom:
+                continue
+            one_kit = product.uom_id._compute_quantity(1, bom.product_uom_id)
+            _boms, exploded = bom.explode(product, one_kit)
+            per_kit = defaultdict(float)
+            for bom_line, data in exploded:
+                component = bom_line.product_id
+                if component.is_storable:
+                    per_kit[component.id] += bom_line.product_uom_id._compute_quantity(
+                        data["qty"], component.uom_id
+                    )
+            if per_kit:
+                kits[product.id] = sorted(per_kit.items())
+        return kits
 
     # ------------------------------------------------------------------
     # Gathering
     # ------------------------------------------------------------------
-    def _fetch_sale_demands(self, product_filter):
+    def _fetch_sale_demands(self, product_filter, kits=None):
         """Open lines in rank order, and lines whose stored status is stale."""
         self.env.cr.execute(
             SQL(
@@ -112,7 +216,9 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 SELECT sol.id, sol.order_id, sol.product_id,
                        COALESCE(sol.warehouse_id, so.warehouse_id) AS warehouse_id,
                        so.state = 'sale' AND sol.display_type IS NULL
-                           AND pt.type = 'consu' AND pt.is_storable AS storable,
+                           AND pt.type = 'consu'
+                           AND (pt.is_storable OR sol.product_id = ANY(%(kits)s::int[]))
+                           AS storable,
                        sol.product_uom_qty / lu.factor * pu.factor AS ordered_qty,
                        -- Delivered, in the product's unit, from the moves when there
                        -- are some: the line's qty_delivered is rounded in its own
@@ -163,7 +269,8 @@ class SaleFulfilmentBooking(models.AbstractModel):
                  WHERE %(filter)s
                    AND (
                         (so.state = 'sale' AND sol.display_type IS NULL
-                         AND pt.type = 'consu' AND pt.is_storable
+                         AND pt.type = 'consu'
+                         AND (pt.is_storable OR sol.product_id = ANY(%(kits)s::int[]))
                          AND (sol.qty_delivered < sol.product_uom_qty
                               OR a.status IS DISTINCT FROM 'delivered'))
                         OR a.status IN ('in_stock', 'expected', 'not_available')
@@ -172,6 +279,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 """,
                 filter=product_filter(("sol", "product_id")),
                 move_filter=product_filter(("m", "product_id")),
+                kits=pg_array(sorted(kits or ())),
             )
         )
         lines = self.env.cr.dictfetchall()
@@ -315,12 +423,17 @@ class SaleFulfilmentBooking(models.AbstractModel):
     # ------------------------------------------------------------------
     # Writing back
     # ------------------------------------------------------------------
-    def _write_sale_lines(self, lines, results, supply_info, partial=True):
+    def _write_sale_lines(self, lines, results, supply_info, kits, rounding, partial=True):
         """Write the lines' results beside them, only where they changed; a Not
         applicable line keeps no row."""
         changed, dropped, order_ids = [], [], set()
         for line in lines:
-            status, date, missing, details = self._line_result(line, results, supply_info)
+            if line["open"] and not line["mto_state"] and line["product_id"] in kits:
+                status, date, missing, details = self._kit_line_result(
+                    line, kits[line["product_id"]], results, rounding
+                )
+            else:
+                status, date, missing, details = self._line_result(line, results, supply_info)
             if status == "not_applicable":
                 if line["availability_status"]:
                     dropped.append(line["id"])
@@ -378,6 +491,38 @@ class SaleFulfilmentBooking(models.AbstractModel):
              WHERE m.id = a.id AND m.state IN ('draft', 'done', 'cancel')
             """
         )
+
+    def _kit_line_result(self, line, parts, results, rounding):
+        """A kit line is as available as its worst component, on the latest
+        component date; what is missing is counted in kits: those that the
+        components booked cannot make up."""
+        bookings = [(results[(line["id"], component)], per_kit) for component, per_kit in parts]
+        statuses = {booking.status for booking, _per_kit in bookings}
+        status = next(s for s in ("not_available", "expected", "in_stock") if s in statuses)
+        dates = [b.date for b, _per_kit in bookings if b.date and b.status == EXPECTED]
+        date = max(dates).date() if dates and status == EXPECTED else None
+        kits_covered = min(
+            (booking.demand_qty - booking.missing) / per_kit for booking, per_kit in bookings
+        )
+        missing = 0.0
+        if status == "not_available":
+            # Whole kits, as Odoo counts a kit's availability: a kit short of
+            # one leg is a kit missing.
+            whole = min(math.floor(kits_covered + 1e-9), line["open_qty"])
+            step = rounding.get(line["product_id"]) or 0.01
+            missing = round(round((line["open_qty"] - whole) / step) * step, 10)
+        details = {
+            "kit": [
+                [
+                    component,
+                    booking.status,
+                    booking.missing,
+                    booking.date and str(booking.date.date()),
+                ]
+                for (component, _per_kit), (booking, _p) in zip(parts, bookings)
+            ]
+        }
+        return status, date, missing, details
 
     def _line_result(self, line, results, supply_info):
         """Status, date, missing quantity and, when documents are involved, the
@@ -558,12 +703,18 @@ class SaleFulfilmentBooking(models.AbstractModel):
         )
         self._invalidate_booked()
 
-    def _write_figures(self, product_ids, lines, components, in_stock, expected):
-        """Replace the Stock figures of the products, one row per warehouse."""
+    def _write_figures(self, product_ids, lines, components, in_stock, expected, kits):
+        """Replace the Stock figures of the products, one row per warehouse.
+
+        A kit line commits its components, not the kit.
+        """
         committed = defaultdict(float)
         for line in lines:
-            if line["open"]:
-                committed[(line["product_id"], line["warehouse_id"])] += line["open_qty"]
+            if not line["open"]:
+                continue
+            parts = None if line["mto_state"] else kits.get(line["product_id"])
+            for product_id, per_unit in parts or [(line["product_id"], 1.0)]:
+                committed[(product_id, line["warehouse_id"])] += line["open_qty"] * per_unit
         for move in components:
             committed[(move["product_id"], move["warehouse_id"])] += move["qty"]
         self.env["sale.fulfilment.stock"]._replace_figures(

@@ -180,8 +180,9 @@ class SaleFulfilmentRebook(models.AbstractModel):
         booking = self.env["sale.fulfilment.booking"]
         try:
             with cr.savepoint(flush=False):
-                self._lock("product", product_ids, with_rebuild=True)
-                booking._rebook(sorted(product_ids))
+                scope, kits = booking._booking_scope(product_ids)
+                self._lock("product", scope, with_rebuild=True)
+                booking._rebook(sorted(scope), kits=kits)
         except Busy:
             booking._invalidate_booked()
             return False
@@ -282,7 +283,11 @@ class SaleFulfilmentRebook(models.AbstractModel):
             product_ids = [row[0] for row in cr.fetchall()]
         if not product_ids:
             return set()
-        fresh._lock("product", product_ids, with_rebuild=True)
+        booking = fresh.env["sale.fulfilment.booking"]
+        # Kits and their components are booked together (``_booking_scope``),
+        # all locked at once, in order.
+        scope, kits = booking._booking_scope(set(product_ids))
+        fresh._lock("product", scope, with_rebuild=True)
         # Rows consumed by another booking since were booked by it, after the
         # commit that queued them: nothing left to do for those.
         cr.execute(
@@ -296,7 +301,9 @@ class SaleFulfilmentRebook(models.AbstractModel):
         )
         todo = {row[0] for row in cr.fetchall()}
         if todo:
-            fresh.env["sale.fulfilment.booking"]._rebook(sorted(todo))
+            if todo != set(product_ids):
+                scope, kits = booking._booking_scope(todo)
+            booking._rebook(sorted(scope), kits=kits)
         return todo
 
     @api.model

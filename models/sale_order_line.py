@@ -108,6 +108,22 @@ class SaleOrderLine(models.Model):
         for line in self:
             line.availability_explanation = line._explain_availability()
 
+    def _explain_kit(self, parts):
+        """A kit: what each of its components booked."""
+        products = self.env["product.product"].browse([part[0] for part in parts]).exists()
+        names = {product.id: product.display_name for product in products}
+        labels = dict(self._fields["availability_status"]._description_selection(self.env))
+        texts = []
+        for product_id, status, missing, day in parts:
+            text = f"{names.get(product_id, '?')}: {labels.get(status, status)}"
+            if status == "expected" and day:
+                text += " " + self.env._("on %(date)s", date=day)
+            if missing:
+                unit = self.env["product.product"].browse(product_id).uom_id.name or ""
+                text += " " + self.env._("(%(qty)s missing)", qty=f"{missing:g} {unit}".strip())
+            texts.append(text)
+        return self.env._("Kit, served by its components: %(parts)s", parts="; ".join(texts))
+
     def _explain_availability(self):
         details = self.availability_details or {}
         unit = self.product_id.uom_id.name or ""
@@ -130,6 +146,8 @@ class SaleOrderLine(models.Model):
                 mo=details["mto"],
                 date=details.get("date") or self.env._("an unknown date"),
             )
+        if details.get("kit"):
+            return self._explain_kit(details["kit"])
         open_qty = self._fulfilment_open_qty() if self.product_id else 0.0
         from_stock = details.get("stock", open_qty - self.missing_qty)
         parts = []

@@ -73,3 +73,62 @@ class TestUnits(FulfilmentCase):
         self.assertEqual(line.qty_delivered, 0.08, "Odoo's own figure, rounded in dozens")
         self.assertEqual(line.missing_qty, 11)
         self.assertEqual(self.chair.with_context(warehouse_id=self.warehouse.id).committed_qty, 11)
+
+
+@tagged("post_install", "-at_install")
+class TestKits(FulfilmentCase):
+    """A kit line (phantom bill of materials) is served by its components."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.kit = cls._kit_product()  # 4 legs and a top
+
+    def test_kit_in_stock_takes_its_components_from_lower_ranks(self):
+        self._stock(self.leg, 8)
+        self._stock(self.top, 2)
+        kits = self._order([(self.kit, 2)])
+        legs = self._order([(self.leg, 1)])
+        self._settle()
+        line = kits.order_line
+        self.assertEqual(line.availability_status, "in_stock")
+        self.assertEqual(line.missing_qty, 0)
+        # The kit's 8 legs are promised: the order below gets none.
+        self.assertEqual(legs.order_line.availability_status, "not_available")
+        self.assertEqual(legs.order_line.missing_qty, 1)
+        main = self.leg.with_context(warehouse_id=self.warehouse.id)
+        self.assertEqual(main.committed_qty, 9)
+        self.assertEqual(self.kit.with_context(warehouse_id=self.warehouse.id).committed_qty, 0)
+        self.assertIn("Table leg", line.availability_explanation)
+
+    def test_missing_is_counted_in_kits(self):
+        self._stock(self.leg, 10)  # enough for 2 kits, not 3
+        self._stock(self.top, 3)
+        order = self._order([(self.kit, 3)])
+        self._settle()
+        line = order.order_line
+        self.assertEqual(line.availability_status, "not_available")
+        self.assertEqual(line.missing_qty, 1)
+
+    def test_kit_expected_on_its_latest_component(self):
+        self._stock(self.leg, 4)
+        po = self._purchase(self.top, 1, days=9)
+        order = self._order([(self.kit, 1)])
+        self._settle()
+        line = order.order_line
+        self.assertEqual(line.availability_status, "expected")
+        self.assertEqual(line.availability_date, po.order_line.date_planned.date())
+
+    def test_component_moves_rebook_the_kit_and_delivery_ends_it(self):
+        order = self._order([(self.kit, 1)])
+        self._settle()
+        self.assertEqual(order.order_line.availability_status, "not_available")
+        self._stock(self.leg, 4)
+        self._stock(self.top, 1)
+        self._settle()
+        self.assertEqual(order.order_line.availability_status, "in_stock")
+        order.picking_ids.action_assign()
+        self._deliver(order)
+        self._settle()
+        self.assertEqual(order.order_line.availability_status, "delivered")
+        self.assertEqual(self.leg.with_context(warehouse_id=self.warehouse.id).committed_qty, 0)
