@@ -25,6 +25,8 @@ Choices the caller should know about:
   'in_stock'.
 * ``Booking.demand_qty`` is the demand rounded to ``rounding``, so that
   ``from_stock + sum(from_supply) + missing == max(demand_qty, 0)`` holds.
+* Quantities beyond +-MAX_QTY (1e15) are taken as +-MAX_QTY: no real stock
+  or order comes near, and an absurd input must not stop the walk.
 * Supplies without a date are used last, after every dated one, since nothing
   can be promised on them. ``Booking.date`` is the latest *known* date among the
   supplies a demand booked: undated ones are ignored unless all of them are
@@ -56,6 +58,8 @@ EXPECTED = "expected"
 NOT_AVAILABLE = "not_available"
 
 DEFAULT_ROUNDING = 0.0001
+# Larger quantities book as this much (see _bounded).
+MAX_QTY = 1e15
 
 # Odoo's float_round tips exact ties away from zero with a relative epsilon of
 # 2**-50; multiplying by (1 + 2**-50) is the same thing without a log2 call.
@@ -97,7 +101,7 @@ def _units_converters(rounding):
     if inverse and abs(1.0 / rounding - inverse) <= 1e-9 * inverse:
 
         def to_units(value):
-            return round(value * inverse * _TIE_BREAK) if value else 0
+            return round(_bounded(value) * inverse * _TIE_BREAK) if value else 0
 
         def to_qty(units):
             return units / inverse
@@ -105,12 +109,19 @@ def _units_converters(rounding):
     else:
 
         def to_units(value):
-            return round(value / rounding * _TIE_BREAK) if value else 0
+            return round(_bounded(value) / rounding * _TIE_BREAK) if value else 0
 
         def to_qty(units):
             return units * rounding
 
     return to_units, to_qty
+
+
+def _bounded(value):
+    """``value`` within +-MAX_QTY: an absurd quantity (1e306 typed by mistake)
+    books as a huge one instead of overflowing, and others' results stay
+    readable."""
+    return min(max(value, -MAX_QTY), MAX_QTY)
 
 
 def _date_order(supply):

@@ -245,11 +245,16 @@ class SaleOrderLine(models.Model):
                 return bom
         return Bom
 
-    def _fulfilment_default_partner(self, mode):
+    def _fulfilment_default_partner(self, mode, quantity=None):
+        """The vendor Odoo's own procurement would pick for ``quantity`` (in the
+        product's unit; the line's open quantity by default): the vendor
+        list's minimum quantities and dates apply."""
         self.ensure_one()
         if mode == "buy":
+            if quantity is None:
+                quantity = self._fulfilment_open_qty()
             seller = self.product_id.with_company(self.order_id.company_id)._select_seller(
-                quantity=None, uom_id=self.product_id.uom_po_id
+                quantity=quantity, uom_id=self.product_id.uom_id
             )
             return seller.partner_id
         if mode == "outsource":
@@ -398,7 +403,9 @@ class SaleOrderLine(models.Model):
         no_bom = self.env["mrp.bom"]
         no_production = self.env["mrp.production"]
         for line in self:
-            partner = partners.get(line.id) or line._fulfilment_default_partner(mode)
+            partner = partners.get(line.id) or line._fulfilment_default_partner(
+                mode, quantities.get(line.id)
+            )
             reason = line._fulfilment_blocked_reason(
                 mode,
                 partner,

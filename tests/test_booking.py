@@ -69,6 +69,13 @@ class TestWorkedExamples(unittest.TestCase):
         self.assertEqual([key for key, _qty, _date in booking.from_supply], ["day", "noon", "feb"])
         self.assertEqual(booking.date, FEB)
 
+    def test_absurd_quantity_books_without_overflow(self):
+        (first, second) = book([Demand("absurd", 1e306), Demand("next", 2)], on_hand=5)
+        self.assertEqual(first.status, "not_available")
+        self.assertEqual(first.from_stock, 5)
+        self.assertEqual(second.status, "not_available")
+        self.assertEqual(second.missing, 2)
+
     def test_float_noise_is_not_a_shortage(self):
         (booking,) = book([Demand("x", 0.3)], 0.1 + 0.2, [])
         self.assertEqual((booking.missing, booking.status), (0.0, "in_stock"))

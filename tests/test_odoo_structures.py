@@ -132,3 +132,26 @@ class TestKits(FulfilmentCase):
         self._settle()
         self.assertEqual(order.order_line.availability_status, "delivered")
         self.assertEqual(self.leg.with_context(warehouse_id=self.warehouse.id).committed_qty, 0)
+
+
+@tagged("post_install", "-at_install")
+class TestBuyLikeOdoo(FulfilmentCase):
+    def test_vendor_is_odoos_choice_for_the_quantity(self):
+        """A cheaper vendor who sells by 10 is Odoo's choice for 12 chairs, not
+        for 3: the wizard proposes what Odoo's procurement would."""
+        bulk = self.env["res.partner"].create({"name": "Bulk Chairs"})
+        self.chair.seller_ids = [
+            Command.create({"partner_id": bulk.id, "price": 30.0, "min_qty": 10, "sequence": 0})
+        ]
+        few = self._order([(self.chair, 3)]).order_line
+        many = self._order([(self.chair, 12)]).order_line
+        self._settle()
+        self.assertEqual(few._fulfilment_default_partner("buy"), self.vendor)
+        self.assertEqual(many._fulfilment_default_partner("buy"), bulk)
+        expected = self.chair._select_seller(quantity=12, uom_id=self.chair.uom_id).partner_id
+        self.assertEqual(expected, bulk)
+        wizard = self.env["sale.order.line.fulfilment"].create(
+            {"mode": "buy", "line_ids": [Command.create({"sale_line_id": many.id})]}
+        )
+        wizard._onchange_mode()
+        self.assertEqual(wizard.line_ids.partner_id, bulk)

@@ -75,9 +75,9 @@ class SaleOrderLineFulfilment(models.TransientModel):
 
     @api.onchange("mode")
     def _onchange_mode(self):
-        for row in self.line_ids:
-            row.partner_id = row.sale_line_id._fulfilment_default_partner(self.mode)
         self.line_ids._suggest_quantities(self.mode)
+        for row in self.line_ids:
+            row.partner_id = row.sale_line_id._fulfilment_default_partner(self.mode, row.quantity)
 
     @api.model
     def _action_open(self, sale_lines, mode=None):
@@ -119,9 +119,9 @@ class SaleOrderLineFulfilment(models.TransientModel):
                 ),
             }
         )
-        for row in self.line_ids:
-            row.partner_id = row.sale_line_id._fulfilment_default_partner(self.mode)
         self.line_ids._suggest_quantities(self.mode)
+        for row in self.line_ids:
+            row.partner_id = row.sale_line_id._fulfilment_default_partner(self.mode, row.quantity)
 
     def action_apply(self):
         self.ensure_one()
