@@ -15,6 +15,8 @@ _logger = logging.getLogger(__name__)
 # Kits inside kits are exploded by Odoo; this bounds the search for the kits
 # that share components with the products being booked.
 MAX_KIT_LEVELS = 10
+# {id(registry): {model: [fields to invalidate after a booking]}}
+_BOOKED_DEPENDENTS = {}
 
 
 class SaleFulfilmentBooking(models.AbstractModel):
@@ -300,17 +302,32 @@ class SaleFulfilmentBooking(models.AbstractModel):
             SQL(
                 """
                 SELECT m.id, m.raw_material_production_id AS production_id, m.product_id,
-                       sl.warehouse_id, m.product_qty AS qty,
+                       COALESCE(sl.warehouse_id, resupply.warehouse_id) AS warehouse_id,
+                       m.product_qty AS qty,
                        a.status AS fulfilment_status, a.date AS fulfilment_date,
                        a.missing_qty AS fulfilment_missing_qty
                   FROM stock_move m
                   JOIN mrp_production mp ON mp.id = m.raw_material_production_id
                   JOIN stock_location sl ON sl.id = m.location_id
+                  -- A subcontractor's component (its MO works at his location,
+                  -- outside any warehouse) that Odoo resupplies: the warehouse
+                  -- that sends it books it, until it has left.
+                  LEFT JOIN LATERAL (
+                        SELECT ol.warehouse_id
+                          FROM stock_move_move_rel r
+                          JOIN stock_move o ON o.id = r.move_orig_id
+                          JOIN stock_location ol ON ol.id = o.location_id
+                         WHERE r.move_dest_id = m.id AND sl.warehouse_id IS NULL
+                           AND o.state NOT IN ('done', 'cancel')
+                           AND ol.warehouse_id IS NOT NULL
+                         ORDER BY o.id
+                         LIMIT 1
+                  ) resupply ON TRUE
                   LEFT JOIN sale_fulfilment_move_availability a ON a.id = m.id
                  WHERE %(filter)s
                    AND mp.state IN %(states)s
                    AND m.state NOT IN ('draft', 'done', 'cancel')
-                   AND sl.warehouse_id IS NOT NULL
+                   AND COALESCE(sl.warehouse_id, resupply.warehouse_id) IS NOT NULL
                  ORDER BY mp.schedule_priority, mp.id, m.sequence, m.id
                 """,
                 filter=product_filter(("m", "product_id")),
@@ -344,6 +361,12 @@ class SaleFulfilmentBooking(models.AbstractModel):
                        AND m.state NOT IN ('draft', 'done', 'cancel')
                        AND m.sale_line_id IS NULL
                        AND m.raw_material_production_id IS NULL
+                       -- A subcontractor's resupply: booked as his MO's component.
+                       AND NOT EXISTS (
+                            SELECT 1 FROM stock_move_move_rel r
+                              JOIN stock_move d ON d.id = r.move_dest_id
+                             WHERE r.move_orig_id = m.id
+                               AND d.raw_material_production_id IS NOT NULL)
                 ) stock
                  GROUP BY product_id, warehouse_id
                 """,
@@ -673,8 +696,8 @@ class SaleFulfilmentBooking(models.AbstractModel):
                     SELECT mp.id,
                            CASE WHEN mp.state NOT IN %(open)s THEN NULL
                                 WHEN mp.bom_id IS NULL AND COUNT(m.id) = 0 THEN 'no_recipe'
-                                -- Components outside any warehouse (subcontracting)
-                                -- are not booked here.
+                                -- Components a subcontractor holds himself (not
+                                -- resupplied from a warehouse) are not booked.
                                 WHEN COUNT(m.id) > 0 AND COUNT(a.status) = 0 THEN NULL
                                 WHEN BOOL_OR(a.status = 'not_available') THEN 'not_available'
                                 WHEN BOOL_OR(a.status = 'expected') THEN 'expected'
@@ -744,21 +767,38 @@ class SaleFulfilmentBooking(models.AbstractModel):
             )
         )
 
+    def _booked_dependents(self):
+        """{model: [field names]}: the booked fields and the non-stored fields
+        whose dependencies end on one, derived once per registry."""
+        registry = self.env.registry
+        cached = _BOOKED_DEPENDENTS.get(id(registry))
+        if cached is not None:
+            return cached
+        booked = {}
+        for model_name in registry.descendants(["fulfilment.booked.mixin"], "_inherit"):
+            model = self.env[model_name]
+            if model_name != "fulfilment.booked.mixin" and not model._abstract:
+                booked[model_name] = set(model._booked_fields)
+        booked_names = set().union(*booked.values()) if booked else set()
+        dependents = {name: set(fnames) for name, fnames in booked.items()}
+        for model_name in registry:
+            model = self.env[model_name]
+            for fname, field in model._fields.items():
+                if not field.compute or field.store:
+                    continue
+                depends = field.get_depends(model)[0]
+                if any(path.split(".")[-1] in booked_names for path in depends):
+                    dependents.setdefault(model_name, set()).add(fname)
+        cached = {name: sorted(fnames) for name, fnames in dependents.items()}
+        _BOOKED_DEPENDENTS[id(registry)] = cached
+        return cached
+
     def _invalidate_booked(self):
         """Forget the cached booking results: the booked fields of every model
-        that shows them, the fields computed from those, and the stock figures."""
-        mixin = "fulfilment.booked.mixin"
-        for model_name in self.env.registry.descendants([mixin], "_inherit"):
-            model = self.env[model_name]
-            if model_name == mixin or model._abstract:
-                continue
-            booked = set(model._booked_fields)
-            fnames = booked | {
-                name
-                for name, field in model._fields.items()
-                if field.compute and not field.store and booked & set(field.get_depends(model)[0])
-            }
-            model.invalidate_model(sorted(fnames), flush=False)
+        that shows them, every field computed from those (through relations
+        too: an outsourced PO's ingredients), and the stock figures."""
+        for model_name, fnames in self._booked_dependents().items():
+            self.env[model_name].invalidate_model(fnames, flush=False)
         self.env["sale.fulfilment.stock"].invalidate_model(flush=False)
         self.env["product.product"].invalidate_model(
             self.env["product.product"]._fulfilment_figure_fields(), flush=False

@@ -298,9 +298,9 @@ class TestAvailability(FulfilmentCase):
         touched = []
         original = type(self.env["sale.fulfilment.booking"])._rebook
 
-        def spy(model, product_ids=None):
+        def spy(model, product_ids=None, kits=None):
             touched.append(product_ids)
-            return original(model, product_ids)
+            return original(model, product_ids, kits=kits)
 
         self.patch(type(self.env["sale.fulfilment.booking"]), "_rebook", spy)
         self._stock(self.chair, 1)

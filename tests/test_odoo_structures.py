@@ -1,5 +1,6 @@
 from odoo import Command
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import FulfilmentCase
 
@@ -155,3 +156,43 @@ class TestBuyLikeOdoo(FulfilmentCase):
         )
         wizard._onchange_mode()
         self.assertEqual(wizard.line_ids.partner_id, bulk)
+
+
+@tagged("post_install", "-at_install")
+class TestOutsourcingIngredients(FulfilmentCase):
+    """What a subcontractor needs from the warehouse is booked like an MO's
+    components, after the sales lines, in his MO's schedule rank."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.cushion = cls._subcontracted_product()  # 2 fabric per cushion
+        cls.fabric = cls.cushion.bom_ids.bom_line_ids.product_id
+        cls.fabric.route_ids = [
+            Command.link(cls.env.ref("mrp_subcontracting.route_resupply_subcontractor_mto").id)
+        ]
+
+    def test_resupplied_components_are_booked_from_the_warehouse(self):
+        self._stock(self.fabric, 5)
+        po = self._purchase(self.cushion, 2, partner=self.subcontractor)
+        production = po.order_line.move_ids._get_subcontract_production()
+        self.assertTrue(production)
+        self._settle()
+        self.assertEqual(production.ingredient_availability, "in_stock")
+        self.assertEqual(po.ingredient_availability, "in_stock")
+        main = self.fabric.with_context(warehouse_id=self.warehouse.id)
+        self.assertEqual(main.committed_qty, 4)
+        # A sales line of fabric books first: the subcontractor's fabric runs short.
+        order = self._order([(self.fabric, 3)])
+        self._settle()
+        self.assertEqual(order.order_line.availability_status, "in_stock")
+        self.assertEqual(production.ingredient_availability, "not_available")
+        self.assertEqual(po.ingredient_availability, "not_available")
+        self.assertEqual(main.committed_qty, 7)
+
+    def test_schedule_shows_subcontracting_mos(self):
+        po = self._purchase(self.cushion, 1, partner=self.subcontractor)
+        production = po.order_line.move_ids._get_subcontract_production()
+        action = self.env.ref("sale_fulfilment.mrp_production_action_schedule")
+        domain = safe_eval(action.domain)
+        self.assertIn(production, self.env["mrp.production"].search(domain))

@@ -51,9 +51,9 @@ class TestOdooUnharmed(FulfilmentCase):
         spy = []
         rebook = type(self.env["sale.fulfilment.booking"])._rebook
 
-        def recording(booking, product_ids=None):
+        def recording(booking, product_ids=None, kits=None):
             spy.append(product_ids)
-            return rebook(booking, product_ids)
+            return rebook(booking, product_ids, kits=kits)
 
         self.patch(type(self.env["sale.fulfilment.booking"]), "_rebook", recording)
         quotation = self._order([(service, 1), (self.chair, 2)], confirm=False)
