@@ -136,19 +136,20 @@ class StockMove(models.Model):
             runs[-1][1].append(move.id)
         return [self.browse(ids).sudo() if is_ahead else self.browse(ids) for is_ahead, ids in runs]
 
-    def _fulfilment_ranked_ahead(self):
-        """Deliveries and components ranked before the ranked moves of ``self``,
-        of the same products, still waiting for stock and not picked."""
-        ranked = self._fulfilment_ranked().filtered(
+    def _fulfilment_short(self):
+        """Ranked moves of ``self`` still waiting for stock, not picked."""
+        return self._fulfilment_ranked().filtered(
             lambda m: m.state in ("confirmed", "partially_available") and not m.picked
         )
-        if not ranked:
-            return self.browse()
-        # sudo: higher-ranked moves are often other salesmen's deliveries.
-        candidates = self.sudo().search(
+
+    def _fulfilment_ranked_moves(self, products, states):
+        """Other deliveries and MO components of ``products`` in ``states``, not
+        picked, as superuser: they are often other salesmen's, which the caller
+        may not read; they are only compared, reserved or released by rank."""
+        return self.sudo().search(
             [
-                ("product_id", "in", ranked.product_id.ids),
-                ("state", "in", ("confirmed", "partially_available")),
+                ("product_id", "in", products.ids),
+                ("state", "in", states),
                 ("picked", "=", False),
                 ("id", "not in", self.ids),
                 "|",
@@ -157,6 +158,16 @@ class StockMove(models.Model):
                 ("move_orig_ids", "=", False),
                 ("raw_material_production_id", "!=", False),
             ]
+        )
+
+    def _fulfilment_ranked_ahead(self):
+        """Deliveries and components ranked before the ranked moves of ``self``,
+        of the same products, still waiting for stock and not picked."""
+        ranked = self._fulfilment_short()
+        if not ranked:
+            return self.browse()
+        candidates = self._fulfilment_ranked_moves(
+            ranked.product_id, ("confirmed", "partially_available")
         )
         if not candidates:
             return self.browse()
@@ -179,25 +190,11 @@ class StockMove(models.Model):
         make-to-order MO produced for its own delivery. Quantities are compared
         in the product's unit.
         """
-        short = self._fulfilment_ranked().filtered(
-            lambda m: m.state in ("confirmed", "partially_available") and not m.picked
-        )
+        short = self._fulfilment_short()
         if not short:
             return self.browse()
-        # sudo: lower-ranked holders are often other salesmen's deliveries,
-        # which the caller may not read; they are only compared and released.
-        holders = self.sudo().search(
-            [
-                ("product_id", "in", short.product_id.ids),
-                ("state", "in", ("assigned", "partially_available")),
-                ("picked", "=", False),
-                ("id", "not in", short.ids),
-                "|",
-                "&",
-                ("sale_line_id", "!=", False),
-                ("move_orig_ids", "=", False),
-                ("raw_material_production_id", "!=", False),
-            ]
+        holders = short._fulfilment_ranked_moves(
+            short.product_id, ("assigned", "partially_available")
         )
         if not holders:
             return self.browse()

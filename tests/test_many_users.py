@@ -107,37 +107,26 @@ class TestManyUsers(TransactionCase):
         orders = env["sale.order"].browse([self.data["second"], self.data["first"]])
         orders._set_ranks()
 
+    STORED_SQL = """
+        SELECT sol.order_id, a.status, a.missing_qty, oa.status
+          FROM sale_order_line sol
+          LEFT JOIN sale_fulfilment_line_availability a ON a.id = sol.id
+          LEFT JOIN sale_fulfilment_order_availability oa ON oa.id = sol.order_id
+         WHERE sol.product_id = %s
+         ORDER BY sol.order_id
+    """
+
     def _stored(self, product_key):
         """What is stored for the product's lines and orders, from a fresh cursor."""
         with self.registry.cursor() as cr:
-            cr.execute(
-                """
-                SELECT sol.order_id, a.status, a.missing_qty, oa.status
-                  FROM sale_order_line sol
-                  LEFT JOIN sale_fulfilment_line_availability a ON a.id = sol.id
-                  LEFT JOIN sale_fulfilment_order_availability oa ON oa.id = sol.order_id
-                 WHERE sol.product_id = %s
-                 ORDER BY sol.order_id
-                """,
-                [self.data[product_key]],
-            )
+            cr.execute(self.STORED_SQL, [self.data[product_key]])
             return cr.fetchall()
 
     def _rebuilt(self, product_key):
         """What a full booking of the product gives now (rolled back)."""
         with self.registry.cursor() as cr:
             self._env(cr)["sale.fulfilment.booking"]._rebook([self.data[product_key]])
-            cr.execute(
-                """
-                SELECT sol.order_id, a.status, a.missing_qty, oa.status
-                  FROM sale_order_line sol
-                  LEFT JOIN sale_fulfilment_line_availability a ON a.id = sol.id
-                  LEFT JOIN sale_fulfilment_order_availability oa ON oa.id = sol.order_id
-                 WHERE sol.product_id = %s
-                 ORDER BY sol.order_id
-                """,
-                [self.data[product_key]],
-            )
+            cr.execute(self.STORED_SQL, [self.data[product_key]])
             rows = cr.fetchall()
             cr.rollback()
             return rows
