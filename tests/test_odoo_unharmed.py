@@ -64,3 +64,16 @@ class TestOdooUnharmed(FulfilmentCase):
         self._settle()
         self.assertTrue(quotation.fulfilment_priority)
         self.assertEqual(spy, [[self.chair.id]])
+
+    def test_absurd_quantity_leaves_everyones_figures_readable(self):
+        self._stock(self.chair, 5)
+        first = self._order([(self.chair, 2)])
+        absurd = self._order([(self.chair, 1e306)])
+        self._settle()
+        self.assertEqual(first.order_line.availability_status, "in_stock")
+        self.assertEqual(absurd.order_line.availability_status, "not_available")
+        figures = self.chair.with_context(warehouse_id=self.warehouse.id)
+        self.assertEqual(figures.in_stock_qty, 5)
+        self.assertGreater(figures.committed_qty, 1e300)
+        self.assertLess(figures.calculated_stock_qty, -1e300)
+        self.assertTrue(absurd.order_line.availability_explanation)
