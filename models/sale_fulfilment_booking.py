@@ -752,7 +752,8 @@ class SaleFulfilmentBooking(models.AbstractModel):
 
         In a REPEATABLE READ transaction, this fails with a serialization error
         when another booking of one of them committed after the transaction's
-        snapshot: the proof that what it would book is stale.
+        snapshot: the proof that what it would book is stale. That failure is
+        expected (the caller gives way): it is not logged as a bad query.
         """
         self.env.cr.execute(
             SQL(
@@ -764,7 +765,8 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 SQL("TRUE")
                 if product_ids is None
                 else SQL("id = ANY(%s::int[])", pg_array(sorted(product_ids))),
-            )
+            ),
+            log_exceptions=False,
         )
 
     def _booked_dependents(self):
