@@ -848,6 +848,8 @@ def cmd_report(args):
     out()
     for name, value in machine_lines():
         out(f"{name + ':':<10} {value}")
+    if args.addon_version:
+        out(f"{'addon:':<10} {args.addon_version}")
     m = multi["odoo"]
     out(
         f"{'run:':<10} {m['clients']} clients for {m['duration']:g} s per database, "
@@ -1147,6 +1149,7 @@ def parse_args(argv):
     report.add_argument("--addon-dir", required=True)
     report.add_argument("--check")
     report.add_argument("--workers", type=int, default=4)
+    report.add_argument("--addon-version", help="which code of the addon ran (a commit)")
     report.add_argument("--products", type=int, default=6)
     report.add_argument("--stock", type=float, default=100.0)
     args = parser.parse_args(argv)
