@@ -64,3 +64,6 @@ NO_REBOOK_CONTEXT = "sale_fulfilment_no_rebook"
 # The booking may wait for locks: it runs at READ COMMITTED or under the
 # rebuild lock, so what it reads after them is fresh. Value: TRUSTED.
 FRESH_CONTEXT = "sale_fulfilment_fresh"
+# The booking holds the rebuild lock exclusively: it needs no other lock.
+# Value: TRUSTED.
+EXCLUSIVE_CONTEXT = "sale_fulfilment_exclusive"

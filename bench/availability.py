@@ -1154,7 +1154,9 @@ def rebook(env, product_ids=None):
         if not env["sale.fulfilment.rebook"]._rebuild():
             raise RuntimeError("the rebuild gave way: another booking committed meanwhile")
     else:
-        env["sale.fulfilment.booking"]._rebook(product_ids)
+        # Thousands of products and orders: under the rebuild lock, as the
+        # addon books any set too large to lock record by record.
+        env["sale.fulfilment.rebook"]._book_exclusively(product_ids)
     env.flush_all()
 
 

@@ -9,7 +9,7 @@ from odoo.tools import SQL
 from ..booking import EXPECTED, Pool, Supply
 from ..pg_array import pg_array
 from ..vocabulary import OPEN_MO_STATES, SEVERITY
-from .sale_fulfilment_rebook import Busy
+from .sale_fulfilment_rebook import Busy, TooMany
 
 _logger = logging.getLogger(__name__)
 # Kits inside kits are exploded by Odoo; this bounds the search for the kits
@@ -657,6 +657,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
 
     def _write_productions(self, product_ids):
         """An MO shows the worst status of its remaining components."""
+        rebook = None
         if product_ids is None:
             scope = SQL("TRUE")
         else:
@@ -671,6 +672,9 @@ class SaleFulfilmentBooking(models.AbstractModel):
             # An MO's components may be booked by other transactions at the same
             # moment: its lock makes them compute its status one after the other.
             rebook = self.env["sale.fulfilment.rebook"]
+            if rebook._exclusive():
+                rebook = None
+        if product_ids is not None and rebook is not None:
             self.env.cr.execute(
                 rebook._lock_sql(
                     "production",
@@ -687,7 +691,10 @@ class SaleFulfilmentBooking(models.AbstractModel):
                     ),
                 )
             )
-            if not self.env.cr.fetchone()[0]:
+            taken = self.env.cr.fetchone()[0]
+            if taken is None:
+                raise TooMany()
+            if not taken:
                 raise Busy()
         self.env.cr.execute(
             SQL(

@@ -41,7 +41,13 @@ from odoo.sql_db import TestCursor
 from odoo.tools import SQL
 
 from ..pg_array import pg_array
-from ..vocabulary import FRESH_CONTEXT, NO_REBOOK_CONTEXT, TRUSTED, trusted
+from ..vocabulary import (
+    EXCLUSIVE_CONTEXT,
+    FRESH_CONTEXT,
+    NO_REBOOK_CONTEXT,
+    TRUSTED,
+    trusted,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -59,6 +65,10 @@ GIVE_WAY = {
     errorcodes.UNIQUE_VIOLATION,
 }
 AFTER_COMMIT_TRIES = 3
+# Past this many products, orders or MOs, a booking takes the rebuild lock
+# exclusively rather than one lock each: PostgreSQL's lock table is shared by
+# every connection (64 per connection by default).
+LOCK_LIMIT = 500
 # A booking after a commit waits at most this long for a rebuild in progress;
 # past it, the queued products are left to the scheduled action, which is
 # triggered.
@@ -67,6 +77,11 @@ LOCK_TIMEOUT = "30s"
 
 class Busy(Exception):
     """Someone else is booking these products, orders or MOs right now."""
+
+
+class TooMany(Busy):
+    """More records to lock one by one than PostgreSQL's lock table allows:
+    the booking runs under the rebuild lock, taken exclusively, instead."""
 
 
 def read_committed(cr):
@@ -84,14 +99,18 @@ def rebook_after_commit(registry, product_ids):
     The user's transaction has committed: nothing here may reach the user as
     an error. Whatever fails stays queued for the scheduled action.
     """
+    exclusive = False
     for attempt in range(1, AFTER_COMMIT_TRIES + 1):
         try:
             with registry.cursor() as cr:
                 read_committed(cr)
                 cr.execute(SQL("SET LOCAL lock_timeout = %s", LOCK_TIMEOUT))
                 env = api.Environment(cr, SUPERUSER_ID, {})
-                env["sale.fulfilment.rebook"]._book_queued(product_ids)
+                env["sale.fulfilment.rebook"]._book_queued(product_ids, exclusive=exclusive)
             return
+        except TooMany:
+            exclusive = True
+            continue
         except OperationalError as error:
             if error.pgcode == errorcodes.LOCK_NOT_AVAILABLE:
                 _logger.info("Re-booking waits for a rebuild; left to the scheduled action.")
@@ -218,6 +237,10 @@ class SaleFulfilmentRebook(models.AbstractModel):
     # ------------------------------------------------------------------
     # Locks
     # ------------------------------------------------------------------
+    def _exclusive(self):
+        """Whether this booking holds the rebuild lock exclusively."""
+        return trusted(self.env, EXCLUSIVE_CONTEXT)
+
     def _fresh(self):
         """Whether this booking may wait for locks: it runs at READ COMMITTED
         (or holds the rebuild lock), so what it reads after them is fresh."""
@@ -230,11 +253,18 @@ class SaleFulfilmentRebook(models.AbstractModel):
         A fresh booking waits for them; a booking in a user's transaction
         only tries, and raises Busy when another holds one.
         """
+        if self._exclusive():
+            return  # the rebuild lock, held exclusively, covers everything
         ids = sorted({i for i in ids if i})
+        if len(ids) > LOCK_LIMIT:
+            raise TooMany()
         if not ids and not with_rebuild:
             return
         self.env.cr.execute(self._lock_sql(kind, ids, with_rebuild))
-        if not self.env.cr.fetchone()[0]:
+        taken = self.env.cr.fetchone()[0]
+        if taken is None:
+            raise TooMany()
+        if not taken:
             # Rolling back the savepoint releases the locks taken so far.
             raise Busy()
 
@@ -252,14 +282,20 @@ class SaleFulfilmentRebook(models.AbstractModel):
         if ids_sql is None:
             ids_sql = SQL("SELECT unnest(%s::int[]) AS i", pg_array(ids))
         # The sorted subquery feeds the locks in id order: waiting locks are
-        # always taken in the same order, so two bookings never deadlock.
+        # always taken in the same order, so two bookings never deadlock. NULL
+        # (TooMany) when there are more than LOCK_LIMIT: none is taken then.
         taken = SQL(
-            "SELECT COALESCE(bool_and(%s), TRUE) FROM (%s ORDER BY 1) AS ids(i)",
+            """
+            WITH ids(i) AS MATERIALIZED (%(ids)s ORDER BY 1)
+            SELECT CASE WHEN (SELECT COUNT(*) FROM ids) > %(limit)s THEN NULL
+                        ELSE (SELECT COALESCE(bool_and(%(lock)s), TRUE) FROM ids) END
+            """,
+            ids=ids_sql,
+            limit=LOCK_LIMIT,
             # A waiting lock returns void, which is not NULL: always true.
-            SQL("%s(%s, i) IS NOT NULL", lock, LOCK_NAMESPACES[kind])
+            lock=SQL("%s(%s, i) IS NOT NULL", lock, LOCK_NAMESPACES[kind])
             if fresh
             else SQL("%s(%s, i)", lock, LOCK_NAMESPACES[kind]),
-            ids_sql,
         )
         if not with_rebuild:
             return taken
@@ -269,15 +305,19 @@ class SaleFulfilmentRebook(models.AbstractModel):
     # After the commit, and the scheduled actions
     # ------------------------------------------------------------------
     @api.model
-    def _book_queued(self, product_ids=None):
+    def _book_queued(self, product_ids=None, exclusive=False):
         """Book the queued products among ``product_ids`` (all queued when None).
 
         Runs in a READ COMMITTED transaction of its own: the statements after
-        the locks see every commit that came before them. Returns the booked
-        product ids.
+        the locks see every commit that came before them. ``exclusive``: under
+        the rebuild lock alone (too many records to lock one by one). Returns
+        the booked product ids.
         """
         cr = self.env.cr
         fresh = self.with_context(**{FRESH_CONTEXT: TRUSTED})
+        if exclusive:
+            cr.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_REBUILD])
+            fresh = fresh.with_context(**{EXCLUSIVE_CONTEXT: TRUSTED})
         if product_ids is None:
             cr.execute("SELECT DISTINCT product_id FROM sale_fulfilment_rebook_queue")
             product_ids = [row[0] for row in cr.fetchall()]
@@ -307,12 +347,28 @@ class SaleFulfilmentRebook(models.AbstractModel):
         return todo
 
     @api.model
+    def _book_exclusively(self, product_ids):
+        """Book ``product_ids`` under the rebuild lock, taken exclusively: for a
+        script or a benchmark booking many products at once."""
+        self.env.flush_all()
+        self.env.cr.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_REBUILD])
+        booking = self.with_context(**{FRESH_CONTEXT: TRUSTED, EXCLUSIVE_CONTEXT: TRUSTED}).env[
+            "sale.fulfilment.booking"
+        ]
+        scope, kits = booking._booking_scope(set(product_ids))
+        booking._rebook(sorted(scope), kits=kits)
+
+    @api.model
     def _cron_book_queued(self):
         """Safety net: book what a process that died after its commit left queued."""
         with self.env.registry.cursor() as cr:
             read_committed(cr)
             env = api.Environment(cr, SUPERUSER_ID, {})
-            booked = env[self._name]._book_queued(None)
+            try:
+                with cr.savepoint(flush=False):
+                    booked = env[self._name]._book_queued(None)
+            except TooMany:
+                booked = env[self._name]._book_queued(None, exclusive=True)
         if booked:
             _logger.info("Booked %s products left queued.", len(booked))
         return booked

@@ -111,7 +111,12 @@ class StockMove(models.Model):
                 force_qty=force_qty
             )
         if not force_qty:
-            again = moves._fulfilment_release_lower_ranked()
+            # Only the moves asked for take stock back from lower ranks: the
+            # higher-ranked ones served first above get what is free, and take
+            # back for themselves when they are asked for (their own Check
+            # Availability, the scheduler). Releasing for every waiting move at
+            # each call redistributed reservations all day under load.
+            again = self._fulfilment_release_lower_ranked()
             if again:
                 # sudo: the released moves may be other users' deliveries; the
                 # rank order decided that they give way, Odoo's own reservation

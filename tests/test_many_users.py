@@ -382,3 +382,14 @@ class TestManyUsers(TransactionCase):
         with self.registry.cursor() as cr:
             self.assertEqual(self._env(cr)["sale.fulfilment.rebook"]._cron_rebuild(), "done")
         self.assertEqual(self._status_of("first"), "in_stock")
+
+    def test_booking_of_many_orders_locks_the_rebuild_instead(self):
+        """More orders than PostgreSQL's lock table holds one by one: the
+        booking after the commit takes the rebuild lock alone, and books."""
+        with patch.object(sale_fulfilment_rebook, "LOCK_LIMIT", 1):
+            with self.registry.cursor() as cr:
+                self._stock(self._env(cr), "bench", 10)
+                cr.commit()
+        self.assertEqual(self._status_of("first"), "in_stock")
+        self.assertEqual(self._status_of("second"), "in_stock")
+        self.assertEqual(self._queued(), 0)
