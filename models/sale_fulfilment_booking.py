@@ -301,34 +301,36 @@ class SaleFulfilmentBooking(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT m.id, m.raw_material_production_id AS production_id, m.product_id,
-                       COALESCE(sl.warehouse_id, resupply.warehouse_id) AS warehouse_id,
-                       m.product_qty AS qty,
-                       a.status AS fulfilment_status, a.date AS fulfilment_date,
-                       a.missing_qty AS fulfilment_missing_qty
-                  FROM stock_move m
-                  JOIN mrp_production mp ON mp.id = m.raw_material_production_id
-                  JOIN stock_location sl ON sl.id = m.location_id
-                  -- A subcontractor's component (its MO works at his location,
-                  -- outside any warehouse) that Odoo resupplies: the warehouse
-                  -- that sends it books it, until it has left.
-                  LEFT JOIN LATERAL (
-                        SELECT ol.warehouse_id
-                          FROM stock_move_move_rel r
-                          JOIN stock_move o ON o.id = r.move_orig_id
-                          JOIN stock_location ol ON ol.id = o.location_id
-                         WHERE r.move_dest_id = m.id AND sl.warehouse_id IS NULL
-                           AND o.state NOT IN ('done', 'cancel')
-                           AND ol.warehouse_id IS NOT NULL
-                         ORDER BY o.id
-                         LIMIT 1
-                  ) resupply ON TRUE
-                  LEFT JOIN sale_fulfilment_move_availability a ON a.id = m.id
-                 WHERE %(filter)s
-                   AND mp.state IN %(states)s
-                   AND m.state NOT IN ('draft', 'done', 'cancel')
-                   AND COALESCE(sl.warehouse_id, resupply.warehouse_id) IS NOT NULL
-                 ORDER BY mp.schedule_priority, mp.id, m.sequence, m.id
+                SELECT * FROM (
+                    SELECT m.id, m.raw_material_production_id AS production_id, m.product_id,
+                           -- A subcontractor's component (its MO works at his
+                           -- location, outside any warehouse) that Odoo resupplies:
+                           -- the warehouse that sends it books it, until it has
+                           -- left. COALESCE looks it up only for those.
+                           COALESCE(sl.warehouse_id, (
+                                SELECT ol.warehouse_id
+                                  FROM stock_move_move_rel r
+                                  JOIN stock_move o ON o.id = r.move_orig_id
+                                  JOIN stock_location ol ON ol.id = o.location_id
+                                 WHERE r.move_dest_id = m.id
+                                   AND o.state NOT IN ('done', 'cancel')
+                                   AND ol.warehouse_id IS NOT NULL
+                                 ORDER BY o.id
+                                 LIMIT 1)) AS warehouse_id,
+                           m.product_qty AS qty,
+                           a.status AS fulfilment_status, a.date AS fulfilment_date,
+                           a.missing_qty AS fulfilment_missing_qty,
+                           mp.schedule_priority, m.sequence
+                      FROM stock_move m
+                      JOIN mrp_production mp ON mp.id = m.raw_material_production_id
+                      JOIN stock_location sl ON sl.id = m.location_id
+                      LEFT JOIN sale_fulfilment_move_availability a ON a.id = m.id
+                     WHERE %(filter)s
+                       AND mp.state IN %(states)s
+                       AND m.state NOT IN ('draft', 'done', 'cancel')
+                ) components
+                 WHERE warehouse_id IS NOT NULL
+                 ORDER BY schedule_priority, production_id, sequence, id
                 """,
                 filter=product_filter(("m", "product_id")),
                 states=OPEN_MO_STATES,
