@@ -306,9 +306,9 @@ class SaleFulfilmentBooking(models.AbstractModel):
                            -- A subcontractor's component (its MO works at his
                            -- location, outside any warehouse) that Odoo resupplies:
                            -- the warehouse that sends it books it, until it has
-                           -- left. COALESCE looks it up only for those.
-                           COALESCE(sl.warehouse_id, (
-                                SELECT ol.warehouse_id
+                           -- left. Looked up only for those.
+                           COALESCE(sl.warehouse_id, CASE WHEN mp.subcontractor_id IS NOT NULL
+                                THEN (SELECT ol.warehouse_id
                                   FROM stock_move_move_rel r
                                   JOIN stock_move o ON o.id = r.move_orig_id
                                   JOIN stock_location ol ON ol.id = o.location_id
@@ -316,7 +316,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                                    AND o.state NOT IN ('done', 'cancel')
                                    AND ol.warehouse_id IS NOT NULL
                                  ORDER BY o.id
-                                 LIMIT 1)) AS warehouse_id,
+                                 LIMIT 1) END) AS warehouse_id,
                            m.product_qty AS qty,
                            a.status AS fulfilment_status, a.date AS fulfilment_date,
                            a.missing_qty AS fulfilment_missing_qty,
