@@ -169,6 +169,16 @@ class StockMove(models.Model):
         """Deliveries and components ranked before the ranked moves of ``self``,
         of the same products, still waiting for stock and not picked."""
         ranked = self._fulfilment_short()
+        # Only where there is free stock to serve them: with none, neither these
+        # moves nor the ones ahead get anything, and a backlog of waiting
+        # deliveries is not re-examined at every confirmation.
+        Quant = self.env["stock.quant"].sudo()
+        free = {
+            (move.product_id, move.location_id)
+            for move in ranked.sudo()
+            if Quant._get_available_quantity(move.product_id, move.location_id) > 0
+        }
+        ranked = ranked.filtered(lambda m: (m.product_id, m.location_id) in free)
         if not ranked:
             return self.browse()
         candidates = self._fulfilment_ranked_moves(
