@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 from ..vocabulary import AVAILABILITY_STATUSES, RANK_SYNC_CONTEXT, trusted
 from .fulfilment_booked_mixin import booked_search
@@ -50,6 +51,13 @@ class SaleOrder(models.Model):
         "the whole order is expected to be ready to deliver.",
     )
 
+    fulfilment_position = fields.Integer(
+        string="Position",
+        compute="_compute_fulfilment_position",
+        help="Where the order stands among the open orders of its company (confirmed, with "
+        "something left to deliver), most urgent first: what people read, where the rank "
+        "has gaps. 0 for an order that is not open.",
+    )
     fulfilment_production_count = fields.Integer(
         string="Fulfilment MOs", compute="_compute_fulfilment_counts"
     )
@@ -59,6 +67,37 @@ class SaleOrder(models.Model):
 
     _search_availability_status = booked_search("availability_status")
     _search_availability_date = booked_search("availability_date")
+
+    @api.depends("fulfilment_priority", "state", "availability_status")
+    def _compute_fulfilment_position(self):
+        ids = [oid for oid in self._origin.ids if oid]
+        positions = {}
+        if ids:
+            self.flush_model(["fulfilment_priority", "state", "date_order", "company_id"])
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT id, position FROM (
+                        SELECT so.id, row_number() OVER (
+                                   PARTITION BY so.company_id
+                                   ORDER BY so.fulfilment_priority, so.date_order, so.id
+                               ) AS position
+                          FROM sale_order so
+                          JOIN sale_fulfilment_order_availability a ON a.id = so.id
+                         WHERE so.state = 'sale'
+                           AND a.status IN ('in_stock', 'expected', 'not_available')
+                           AND so.company_id IN (
+                                SELECT company_id FROM sale_order WHERE id = ANY(%s))
+                    ) ranked
+                     WHERE id = ANY(%s)
+                    """,
+                    ids,
+                    ids,
+                )
+            )
+            positions = dict(self.env.cr.fetchall())
+        for order in self:
+            order.fulfilment_position = positions.get(order._origin.id, 0)
 
     @api.depends("order_line.fulfilment_production_ids", "order_line.fulfilment_purchase_line_ids")
     def _compute_fulfilment_counts(self):

@@ -92,6 +92,18 @@ class SaleOrderLine(models.Model):
         readonly=True,
         copy=False,
     )
+    production_state = fields.Selection(
+        [
+            ("not_started", "Not started"),
+            ("in_progress", "In progress"),
+            ("done", "Done"),
+            ("blocked", "Blocked"),
+        ],
+        string="Production",
+        compute="_compute_production_state",
+        help="For a line made to order: its manufacturing order's state. Blocked: not "
+        "started and its ingredients are Not available.",
+    )
     availability_explanation = fields.Text(
         string="Why",
         compute="_compute_availability_explanation",
@@ -102,6 +114,39 @@ class SaleOrderLine(models.Model):
     _search_availability_status = booked_search("availability_status")
     _search_availability_date = booked_search("availability_date")
     _search_missing_qty = booked_search("missing_qty")
+
+    @api.depends("fulfilment_production_ids.state", "fulfilment_mode")
+    def _compute_production_state(self):
+        # sudo: the lines' own make-to-order MOs, of which only the state is
+        # shown, also to a salesman without Manufacturing rights.
+        productions = (
+            self.env["mrp.production"]
+            .sudo()
+            .search(
+                [
+                    ("sale_line_id", "in", [lid for lid in self._origin.ids if lid]),
+                    ("fulfilment_mode", "=", "make_to_order"),
+                    ("state", "!=", "cancel"),
+                ],
+                order="id desc",
+            )
+        )
+        by_line = {}
+        for production in productions:
+            by_line.setdefault(production.sale_line_id.id, production)
+        for line in self:
+            production = by_line.get(line._origin.id)
+            state = False
+            if production:
+                if production.state == "done":
+                    state = "done"
+                elif production.state in ("progress", "to_close"):
+                    state = "in_progress"
+                elif production.ingredient_availability == "not_available":
+                    state = "blocked"
+                else:
+                    state = "not_started"
+            line.production_state = state
 
     @api.depends("availability_details", "availability_status")
     def _compute_availability_explanation(self):

@@ -196,3 +196,51 @@ class TestOutsourcingIngredients(FulfilmentCase):
         action = self.env.ref("sale_fulfilment.mrp_production_action_schedule")
         domain = safe_eval(action.domain)
         self.assertIn(production, self.env["mrp.production"].search(domain))
+
+
+@tagged("post_install", "-at_install")
+class TestReadableRanksAndProduction(FulfilmentCase):
+    def test_position_counts_open_orders_of_the_company(self):
+        self._stock(self.chair, 10)
+        first, second, third = (self._order([(self.chair, 1)]) for _i in range(3))
+        quotation = self._order([(self.chair, 1)], confirm=False)
+        self._settle()
+        open_before = self.env["sale.order"].search_count(
+            [
+                ("state", "=", "sale"),
+                ("availability_status", "in", ("in_stock", "expected", "not_available")),
+                ("company_id", "=", self.company.id),
+                ("fulfilment_priority", "<", first.fulfilment_priority),
+            ]
+        )
+        self.assertEqual(
+            [o.fulfilment_position for o in (first, second, third)],
+            [open_before + 1, open_before + 2, open_before + 3],
+        )
+        self.assertEqual(quotation.fulfilment_position, 0)
+        (third | first)._set_ranks()
+        self._deliver(second)
+        self._settle()
+        self.env.invalidate_all()
+        self.assertEqual(second.fulfilment_position, 0, "delivered: no longer open")
+        self.assertEqual(third.fulfilment_position, open_before + 1)
+        self.assertEqual(first.fulfilment_position, open_before + 2)
+
+    def test_production_state_of_a_make_to_order_line(self):
+        order = self._order([(self.table, 1)])
+        line = order.order_line
+        self.assertFalse(line.production_state)
+        production = line._fulfil("make_to_order")
+        self._settle()
+        line.invalidate_recordset()
+        # No legs nor top in stock: its ingredients are Not available.
+        self.assertEqual(production.ingredient_availability, "not_available")
+        self.assertEqual(line.production_state, "blocked")
+        self._stock(self.leg, 4)
+        self._stock(self.top, 1)
+        self._settle()
+        line.invalidate_recordset()
+        self.assertEqual(line.production_state, "not_started")
+        self._produce(production)
+        line.invalidate_recordset()
+        self.assertEqual(line.production_state, "done")
