@@ -116,7 +116,7 @@ start_server() {
     local db=$1 log=$2
     port_free "$PORT" || die "127.0.0.1:$PORT is in use: choose another --port"
     port_free $((PORT + 1)) || die "127.0.0.1:$((PORT + 1)) (longpolling) is in use: choose another --port"
-    say "Odoo on $URL for $db: $WORKERS workers, no cron (log: $log)"
+    say "Odoo on $URL for $db: $WORKERS workers, no cron (log: \$SALE_FULFILMENT_CACHE${log#"$CACHE"})"
     # Not through odoo_bin: $! must be Odoo's own pid to stop it.
     python "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$db" --db-filter="^$db\$" \
         --workers="$WORKERS" --max-cron-threads=0 \
@@ -225,4 +225,4 @@ bounded 300 "${LOAD[@]}" check -c "$ODOO_CONF" -d "$ADDON_DB" --out "$CHECK" \
 "${LOAD[@]}" report --odoo-dir "$OUT/odoo" --addon-dir "$OUT/addon" --check "$CHECK" \
     --workers "$WORKERS" --products "$PRODUCTS" --stock "$STOCK" --addon-version "$ADDON_VERSION"
 echo
-echo "Raw results and server logs: $OUT"
+echo "Raw results and server logs: \$SALE_FULFILMENT_CACHE${OUT#"$CACHE"}"

@@ -243,7 +243,7 @@ COMMAND="scripts/odoo_suites.sh"
 for a in "${ARGS[@]}"; do
     case $a in *[!A-Za-z0-9_,./=:-]*|'') COMMAND+=" '${a//\'/\'\\\'\'}'" ;; *) COMMAND+=" $a" ;; esac
 done
-export SUITES_OUT=$OUT SUITES_MODULES=$MODULES SUITES_ALL_MODULES=$ALL_MODULES SUITES_MODES=$MODES \
+export SUITES_CACHE=$CACHE SUITES_OUT=$OUT SUITES_MODULES=$MODULES SUITES_ALL_MODULES=$ALL_MODULES SUITES_MODES=$MODES \
     SUITES_COMMAND=$COMMAND SUITES_STARTED=$STARTED SUITES_WALL=$WALL SUITES_JOBS=$JOBS \
     SUITES_KEXPR=$KEXPR SUITES_HTTP=$HTTP SUITES_NOTE=$NOTE SUITES_BASE=$BASE \
     SUITES_ADDON_REV=$ADDON_REV SUITES_ADDON_DIRTY=$ADDON_DIRTY SUITES_EXTRA="${EXTRA[*]}" \
@@ -380,7 +380,8 @@ p("- How: pytest-odoo with the full registry loaded (at_install tests too run wi
   "first), and an exception there fails the test (scripts/odoo_suites_plugin.py)")
 if env.get("SUITES_NOTE"):
     p(f"- Note: {env['SUITES_NOTE']}")
-p(f"- Raw outputs: `{out}`")
+# The cache folder by name, not this machine's path: the file is committed.
+p(f"- Raw outputs: `{out.replace(env['SUITES_CACHE'], '$SALE_FULFILMENT_CACHE')}`")
 p()
 
 p("## Counts")
