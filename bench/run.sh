@@ -37,12 +37,7 @@ prepare
 
 # The template database scripts/test.sh builds, named after the dependencies
 # and the Odoo release (same formula as there).
-DEPENDS=$(python - "$REPO/__manifest__.py" <<'PY'
-import ast, sys
-print(",".join(ast.literal_eval(open(sys.argv[1]).read())["depends"]))
-PY
-)
-BASE=sf_base_$(printf '%s %s' "$DEPENDS" "$(cat "$ODOO_SRC/odoo/release.py")" | cksum | cut -d' ' -f1)
+template_db_name
 STAMP_FILE=$CACHE/$DB.addon-stamp
 
 # Anything that needs `-u` when it changes: models, views, data, security.

@@ -50,12 +50,7 @@ fi
 prepare
 
 # The template database scripts/test.sh builds (same formula as there and in run.sh).
-DEPENDS=$(python - "$REPO/__manifest__.py" <<'PY'
-import ast, sys
-print(",".join(ast.literal_eval(open(sys.argv[1]).read())["depends"]))
-PY
-)
-BASE=sf_base_$(printf '%s %s' "$DEPENDS" "$(cat "$ODOO_SRC/odoo/release.py")" | cksum | cut -d' ' -f1)
+template_db_name
 
 addon_stamp() {
     (cd "$REPO" && find . \( -path ./bench -o -path ./.git -o -path ./tests \) -prune -o -type f \

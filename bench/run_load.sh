@@ -129,12 +129,7 @@ start_server() {
 
 # ----------------------------------------------------------------------
 # The template database (Odoo's modules with their demo data), as scripts/test.sh.
-DEPENDS=$(python - "$REPO/__manifest__.py" <<'PY'
-import ast, sys
-print(",".join(ast.literal_eval(open(sys.argv[1]).read())["depends"]))
-PY
-)
-BASE=sf_base_$(printf '%s %s' "$DEPENDS" "$(cat "$ODOO_SRC/odoo/release.py")" | cksum | cut -d' ' -f1)
+template_db_name
 if db_exists "$BASE" && ! module_installed "$BASE" "${DEPENDS##*,}"; then
     # scripts/test.sh is probably creating it right now: wait, never drop it.
     say "Waiting for the template database $BASE (being created, up to 20 minutes)"

@@ -173,10 +173,11 @@ class StockMove(models.Model):
         # moves nor the ones ahead get anything, and a backlog of waiting
         # deliveries is not re-examined at every confirmation.
         Quant = self.env["stock.quant"].sudo()
+        places = {(move.product_id, move.location_id) for move in ranked.sudo()}
         free = {
-            (move.product_id, move.location_id)
-            for move in ranked.sudo()
-            if Quant._get_available_quantity(move.product_id, move.location_id) > 0
+            (product, location)
+            for product, location in places
+            if Quant._get_available_quantity(product, location) > 0
         }
         ranked = ranked.filtered(lambda m: (m.product_id, m.location_id) in free)
         if not ranked:

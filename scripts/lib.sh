@@ -132,6 +132,29 @@ module_installed() {
     db_exists "$1" && "$PGBIN/psql" -X -tAc "SELECT 1 FROM ir_module_module WHERE name = '$2' AND state = 'installed'" -d "$1" 2>/dev/null | grep -q 1
 }
 
+# Odoo's modules the addon depends on (DEPENDS, from the manifest given, the
+# repository's by default) and the template database that holds them
+# installed with their demo data (BASE, named after them and the Odoo release,
+# so a new Odoo or a new dependency makes a new one).
+template_db_name() {
+    DEPENDS=$(python - "${1:-$REPO/__manifest__.py}" <<'PY'
+import ast, sys
+print(",".join(ast.literal_eval(open(sys.argv[1]).read())["depends"]))
+PY
+)
+    BASE=sf_base_$(printf '%s %s' "$DEPENDS" "$(cat "$ODOO_SRC/odoo/release.py")" | cksum | cut -d' ' -f1)
+}
+
+# The template database, installed once (minutes); every test run copies it.
+ensure_template_db() {
+    template_db_name "$@"
+    if ! module_installed "$BASE" "${DEPENDS##*,}"; then
+        say "Installing Odoo's modules ($DEPENDS) into the template database $BASE (once)"
+        "$PGBIN/dropdb" --if-exists "$BASE"
+        odoo_bin -d "$BASE" -i "$DEPENDS" --stop-after-init --log-level=warn
+    fi
+}
+
 prepare() {
     find_odoo
     link_addon

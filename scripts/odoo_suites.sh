@@ -120,18 +120,8 @@ suites_odoo() { python "$ODOO_SRC/odoo-bin" -c "$SUITES_CONF" "$@"; }
 # ---------------------------------------------------------------------------
 # The databases
 # ---------------------------------------------------------------------------
-DEPENDS=$(python - "$SNAP/__manifest__.py" <<'PY'
-import ast, sys
-print(",".join(ast.literal_eval(open(sys.argv[1]).read())["depends"]))
-PY
-)
-BASE=sf_base_$(printf '%s %s' "$DEPENDS" "$(cat "$ODOO_SRC/odoo/release.py")" | cksum | cut -d' ' -f1)
-if ! module_installed "$BASE" "${DEPENDS##*,}"; then
-    # The same template scripts/test.sh builds (and would build the same way).
-    say "Installing Odoo's modules ($DEPENDS) into the template database $BASE (once)"
-    "$PGBIN/dropdb" --if-exists "$BASE"
-    odoo_bin -d "$BASE" -i "$DEPENDS" --stop-after-init --log-level=warn
-fi
+# The same template scripts/test.sh builds.
+ensure_template_db "$SNAP/__manifest__.py"
 
 missing_modules() {  # the requested modules not installed in database $1
     local db=$1 m out=()

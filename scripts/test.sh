@@ -13,17 +13,7 @@ fi
 # Odoo's own modules take minutes to install; they are installed once into a
 # template database (per Odoo source and dependency list) that each run copies.
 # The addon itself is installed anew, with its demo data, on every run.
-DEPENDS=$(python - "$REPO/__manifest__.py" <<'PY'
-import ast, sys
-print(",".join(ast.literal_eval(open(sys.argv[1]).read())["depends"]))
-PY
-)
-BASE=sf_base_$(printf '%s %s' "$DEPENDS" "$(cat "$ODOO_SRC/odoo/release.py")" | cksum | cut -d' ' -f1)
-if ! module_installed "$BASE" "${DEPENDS##*,}"; then
-    say "Installing Odoo's modules ($DEPENDS) into the template database $BASE (once)"
-    "$PGBIN/dropdb" --if-exists "$BASE"
-    odoo_bin -d "$BASE" -i "$DEPENDS" --stop-after-init --log-level=warn
-fi
+ensure_template_db
 DB=${SALE_FULFILMENT_TEST_DB:-sf_test}
 say "Fresh database $DB, installing sale_fulfilment with its demo data"
 "$PGBIN/dropdb" --if-exists --force "$DB"
