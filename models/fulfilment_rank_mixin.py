@@ -66,6 +66,12 @@ class FulfilmentRankMixin(models.AbstractModel):
 
     def _keep_rank_sequence_above(self, rank):
         """A rank written by hand: later appends still go below it."""
+        # Two such writes at once must not each read the sequence and set it
+        # back below the other's rank: one after the other (sequences are not
+        # transactional, so the second reads the first's value).
+        self.env.cr.execute(
+            SQL("SELECT pg_advisory_xact_lock(hashtext(%s))", self._rank_sequence())
+        )
         self.env.cr.execute(
             SQL(
                 "SELECT setval(%s, GREATEST(%s + 1, "
