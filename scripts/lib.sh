@@ -109,7 +109,9 @@ start_postgres() {
 }
 
 write_config() {
-    ODOO_CONF=$CACHE/odoo-$(basename "$ADDONS_DIR").conf
+    # The HTTP port is the browser tests' too: two runs side by side need two
+    # (SALE_FULFILMENT_HTTP_PORT).
+    ODOO_CONF=$CACHE/odoo-$(basename "$ADDONS_DIR")${SALE_FULFILMENT_HTTP_PORT:+-$SALE_FULFILMENT_HTTP_PORT}.conf
     cat > "$ODOO_CONF" <<CONF
 [options]
 addons_path = $ADDONS_DIR,$ODOO_SRC/addons
@@ -120,6 +122,7 @@ db_user = $DB_USER
 db_password = False
 admin_passwd = admin
 http_interface = 127.0.0.1
+http_port = ${SALE_FULFILMENT_HTTP_PORT:-8069}
 CONF
     export ODOO_RC=$ODOO_CONF
 }
