@@ -2,6 +2,7 @@ import json
 import logging
 import math
 from collections import defaultdict
+from contextlib import contextmanager
 
 from odoo import api, models
 from odoo.tools import SQL
@@ -62,10 +63,11 @@ class SaleFulfilmentBooking(models.AbstractModel):
         def product_filter(column):
             return SQL("TRUE") if pids is None else SQL("%s = %s", SQL.identifier(*column), pids)
 
-        lines = self._fetch_sale_demands(product_filter, kits)
-        components = self._fetch_component_demands(product_filter)
-        in_stock, on_hand = self._fetch_on_hand(product_filter)
-        supplies, expected_totals = self._fetch_supplies(product_filter)
+        with self._planned_as_written(product_ids is not None):
+            lines = self._fetch_sale_demands(product_filter, kits)
+            components = self._fetch_component_demands(product_filter)
+            in_stock, on_hand = self._fetch_on_hand(product_filter)
+            supplies, expected_totals = self._fetch_supplies(product_filter)
         rounding = self._fetch_roundings(
             {row["product_id"] for row in lines}
             | {row["product_id"] for row in components}
@@ -123,6 +125,29 @@ class SaleFulfilmentBooking(models.AbstractModel):
         )
         self._write_components(components, move_results, product_ids)
         self._write_figures(product_ids, lines, components, in_stock, expected_totals, kits)
+
+    @contextmanager
+    def _planned_as_written(self, partial):
+        """Join the gathering queries' tables in the order they are written.
+
+        A booking of a few products runs at the end of every transaction that
+        touches stock; there PostgreSQL spent longer choosing a join order for
+        the sales lines' query (seven tables and two aggregates: 7 ms) than
+        running it (3 ms). Each query is written starting from the table its
+        product filter narrows, which is the order the planner picks anyway.
+        A full rebuild keeps the planner's free choice. ``SET LOCAL`` lasts
+        until the end of the transaction, so the defaults are put back after.
+        """
+        cr = self.env.cr
+        if partial:
+            cr.execute("SET LOCAL join_collapse_limit = 1; SET LOCAL from_collapse_limit = 1")
+        yield
+        # Not on an error: the transaction is aborted then, and rolling back
+        # its savepoint puts the settings back.
+        if partial:
+            cr.execute(
+                "SET LOCAL join_collapse_limit = DEFAULT; SET LOCAL from_collapse_limit = DEFAULT"
+            )
 
     # ------------------------------------------------------------------
     # Kits

@@ -147,7 +147,7 @@ class StockMove(models.Model):
             lambda m: m.state in ("confirmed", "partially_available") and not m.picked
         )
 
-    def _fulfilment_ranked_moves(self, products, states):
+    def _fulfilment_ranked_moves(self, products, states, extra_domain=None):
         """Other deliveries and MO components of ``products`` in ``states``, not
         picked, as superuser: they are often other salesmen's, which the caller
         may not read; they are only compared, reserved or released by rank."""
@@ -162,8 +162,29 @@ class StockMove(models.Model):
                 ("sale_line_id", "!=", False),
                 ("move_orig_ids", "=", False),
                 ("raw_material_production_id", "!=", False),
+                *(extra_domain or []),
             ]
         )
+
+    def _fulfilment_maybe_behind(self):
+        """A domain of the moves that may rank after some move of ``self``: a
+        superset, narrowed in SQL so that a newly confirmed order (ranked last)
+        does not read every reservation of its products."""
+        moves = self.sudo()
+        top_star = max((int(m.priority or 0) for m in moves), default=0)
+        ranks = [m.sale_line_id.order_id.fulfilment_priority for m in moves if m.sale_line_id]
+        # Components rank after every delivery; deliveries after the orders
+        # ranked before them; a star (Odoo's priority) before everything.
+        behind = [("raw_material_production_id", "!=", False)]
+        if ranks:
+            behind = [
+                "|",
+                *behind,
+                ("sale_line_id.order_id.fulfilment_priority", ">=", min(ranks)),
+            ]
+        if top_star:
+            behind = ["|", ("priority", "<", str(top_star)), *behind]
+        return behind
 
     def _fulfilment_ranked_ahead(self):
         """Deliveries and components ranked before the ranked moves of ``self``,
@@ -210,7 +231,9 @@ class StockMove(models.Model):
         if not short:
             return self.browse()
         holders = short._fulfilment_ranked_moves(
-            short.product_id, ("assigned", "partially_available")
+            short.product_id,
+            ("assigned", "partially_available"),
+            short._fulfilment_maybe_behind(),
         )
         if not holders:
             return self.browse()

@@ -77,3 +77,16 @@ class TestOdooUnharmed(FulfilmentCase):
         self.assertGreater(figures.committed_qty, 1e300)
         self.assertLess(figures.calculated_stock_qty, -1e300)
         self.assertTrue(absurd.order_line.availability_explanation)
+
+    def test_planner_settings_put_back_after_a_booking(self):
+        """The booking of a few products fixes the join order of its own
+        queries; the rest of the user's transaction plans as PostgreSQL
+        would."""
+        self.env.cr.execute("SHOW join_collapse_limit")
+        before = self.env.cr.fetchone()[0]
+        self._order([(self.chair, 1)])
+        self._settle()
+        self.env["sale.fulfilment.booking"]._rebook(self.chair.ids)
+        for setting in ("join_collapse_limit", "from_collapse_limit"):
+            self.env.cr.execute(f"SHOW {setting}")
+            self.assertEqual(self.env.cr.fetchone()[0], before, setting)
