@@ -13,6 +13,8 @@ import time
 import uuid
 from unittest.mock import patch
 
+from psycopg2.errors import SerializationFailure
+
 from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import TransactionCase, tagged
 
@@ -315,6 +317,50 @@ class TestManyUsers(TransactionCase):
             )
         self.assertNotEqual(ranks[0], ranks[1])
         self.assertLess(ranks[0], ranks[1])
+
+    def _ranks(self, keys):
+        with self.registry.cursor() as cr:
+            orders = self._env(cr)["sale.order"].browse([self.data[k] for k in keys])
+            return dict(zip(keys, orders.mapped("fulfilment_priority")))
+
+    def test_overlapping_drags_at_once_keep_ranks_unique(self):
+        """Two planners drag overlapping sets of orders at the same moment.
+        The second, whose snapshot predates the first's commit, must not hand
+        out ranks from that stale snapshot: PostgreSQL refuses its write (Odoo
+        retries such a request), and the retry, fresh, permutes what it finds."""
+        keys = ("first", "second", "stool_order")
+        before = self._ranks(keys)
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            cr1.execute("SELECT 1")
+            cr2.execute("SELECT 1")
+            # Planner 1: the second order above the first.
+            self._env(cr1)["sale.order"].browse(
+                [self.data["second"], self.data["first"]]
+            )._set_ranks()
+            cr1.commit()
+            # Planner 2, from before that commit: the stool order above the second.
+            env2 = self._env(cr2)
+            with self.assertRaises(SerializationFailure):
+                env2["sale.order"].browse(
+                    [self.data["stool_order"], self.data["second"]]
+                )._set_ranks()
+                env2.flush_all()
+            cr2.rollback()
+        # Odoo's retry of planner 2's request, in a fresh transaction.
+        self._committed(
+            lambda env: (
+                env["sale.order"]
+                .browse([self.data["stool_order"], self.data["second"]])
+                ._set_ranks()
+            )
+        )
+        after = self._ranks(keys)
+        self.assertEqual(sorted(after.values()), sorted(before.values()))
+        ranked = sorted(keys, key=after.get)
+        self.assertEqual(ranked, ["stool_order", "first", "second"])
+        # What is stored is what a booking from scratch gives.
+        self.assertEqual(self._stored("bench"), self._rebuilt("bench"))
+        self.assertEqual(self._queued(), 0)
 
     def test_rebuild_waits_for_bookings_then_runs_later(self):
         """A rebuild that cannot get the lock is not skipped: it is scheduled

@@ -79,14 +79,16 @@ class TestOdooUnharmed(FulfilmentCase):
         self.assertTrue(absurd.order_line.availability_explanation)
 
     def test_planner_settings_put_back_after_a_booking(self):
-        """The booking of a few products fixes the join order of its own
-        queries; the rest of the user's transaction plans as PostgreSQL
-        would."""
-        self.env.cr.execute("SHOW join_collapse_limit")
-        before = self.env.cr.fetchone()[0]
+        """The booking sets PostgreSQL's planner for its own queries (join order,
+        no JIT); the rest of the user's transaction plans as it would."""
+        before = {}
+        for setting in ("join_collapse_limit", "from_collapse_limit", "jit"):
+            self.env.cr.execute(f"SHOW {setting}")
+            before[setting] = self.env.cr.fetchone()[0]
         self._order([(self.chair, 1)])
         self._settle()
         self.env["sale.fulfilment.booking"]._rebook(self.chair.ids)
-        for setting in ("join_collapse_limit", "from_collapse_limit"):
+        self.env["sale.fulfilment.booking"]._rebook()
+        for setting in ("join_collapse_limit", "from_collapse_limit", "jit"):
             self.env.cr.execute(f"SHOW {setting}")
-            self.assertEqual(self.env.cr.fetchone()[0], before, setting)
+            self.assertEqual(self.env.cr.fetchone()[0], before[setting], setting)
