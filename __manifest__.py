@@ -36,6 +36,7 @@
             "sale_fulfilment/static/src/views/*.js",
             "sale_fulfilment/static/src/fields/*.js",
             "sale_fulfilment/static/src/fields/*.xml",
+            "sale_fulfilment/static/src/widgets/*.xml",
         ],
         "web.assets_tests": [
             "sale_fulfilment/static/tests/tours/*.js",
