@@ -5,10 +5,12 @@ and by `tests/test_i18n.py`, which fails when the committed file is stale: both
 produce the same text from the same database, demo data installed or not.
 """
 
+import copy
 import io
 import re
 from pathlib import Path
 
+import polib
 from lxml import etree
 
 from odoo import SUPERUSER_ID, api
@@ -65,3 +67,27 @@ def export_pot(cr, module=MODULE):
 def stable_text(pot_text):
     """The template without the header lines that change at each export."""
     return _VOLATILE_HEADER.sub("", pot_text)
+
+
+def merge_translations(pot_text, folder=POT_PATH.parent):
+    """Bring every i18n/<lang>.po in line with the template, as `msgmerge`
+    would without fuzzy matching: the template's terms in its order and with
+    its references, each keeping its translation; new terms come in
+    untranslated (the test lists them), terms gone from the code go away.
+    Returns {file name: [untranslated terms]}."""
+    template = polib.pofile(pot_text)
+    untranslated = {}
+    for path in sorted(folder.glob("*.po")):
+        old = polib.pofile(str(path))
+        done = {entry.msgid: entry.msgstr for entry in old if not entry.obsolete}
+        new = polib.POFile(wrapwidth=old.wrapwidth)
+        new.header = old.header
+        new.metadata = dict(old.metadata)
+        new.metadata["POT-Creation-Date"] = template.metadata.get("POT-Creation-Date", "")
+        for entry in template:
+            entry = copy.copy(entry)
+            entry.msgstr = done.get(entry.msgid, "")
+            new.append(entry)
+        new.save(str(path))
+        untranslated[path.name] = [entry.msgid for entry in new if not entry.msgstr]
+    return untranslated

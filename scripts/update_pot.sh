@@ -4,7 +4,8 @@
 # committed file is stale). Run it after changing any user-facing string:
 #   scripts/update_pot.sh        on a throwaway copy of the template database
 #   scripts/update_pot.sh DB     on DB, where the addon is updated first
-# Then bring i18n/*.po in line (msgmerge, or by hand) and translate new terms.
+# The translations i18n/<lang>.po follow (new terms untranslated, gone terms
+# removed); it lists the terms left to translate.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 prepare
 ensure_template_db
@@ -24,10 +25,17 @@ else
     odoo_bin -d "$DB" -i sale_fulfilment --stop-after-init --log-level=warn
 fi
 
-say "Exporting the template to i18n/sale_fulfilment.pot"
+say "Exporting the template to i18n/sale_fulfilment.pot, merging it into i18n/*.po"
 mkdir -p "$REPO/i18n"
 python "$ODOO_SRC/odoo-bin" shell -c "$ODOO_CONF" -d "$DB" --no-http --log-level=warn <<'PY'
-from odoo.addons.sale_fulfilment.translation_template import POT_PATH, export_pot
-POT_PATH.write_text(export_pot(env.cr))
+from odoo.addons.sale_fulfilment.translation_template import (
+    POT_PATH, export_pot, merge_translations,
+)
+pot = export_pot(env.cr)
+POT_PATH.write_text(pot)
 print(f"written {POT_PATH}")
+for name, terms in merge_translations(pot).items():
+    print(f"i18n/{name}: " + (f"{len(terms)} terms to translate:" if terms else "complete"))
+    for term in terms:
+        print(f"    {term!r}")
 PY
