@@ -12,3 +12,4 @@ from . import test_fulfilment_concurrency
 from . import test_tours
 from . import test_screenshots
 from . import test_i18n
+from . import test_packaging
