@@ -29,11 +29,15 @@ say "Exporting the template to i18n/sale_fulfilment.pot, merging it into i18n/*.
 mkdir -p "$REPO/i18n"
 python "$ODOO_SRC/odoo-bin" shell -c "$ODOO_CONF" -d "$DB" --no-http --log-level=warn <<'PY'
 from odoo.addons.sale_fulfilment.translation_template import (
-    POT_PATH, export_pot, merge_translations,
+    POT_PATH, export_pot, merge_translations, stable_text,
 )
 pot = export_pot(env.cr)
-POT_PATH.write_text(pot)
-print(f"written {POT_PATH}")
+if POT_PATH.exists() and stable_text(POT_PATH.read_text()) == stable_text(pot):
+    pot = POT_PATH.read_text()  # only the dates would change: keep the file as it is
+    print(f"{POT_PATH} is current")
+else:
+    POT_PATH.write_text(pot)
+    print(f"written {POT_PATH}")
 for name, terms in merge_translations(pot).items():
     print(f"i18n/{name}: " + (f"{len(terms)} terms to translate:" if terms else "complete"))
     for term in terms:
