@@ -6,6 +6,8 @@
     "author": "sale_fulfilment contributors",
     "website": "https://github.com/sale-fulfilment/sale_fulfilment",
     "license": "LGPL-3",
+    "maintainers": ["sale-fulfilment"],
+    "development_status": "Beta",
     "category": "Manufacturing/Manufacturing",
     # sale_management: the Sales app and its menu (Odoo 18 hides them without it);
     # sale_mrp: make-to-order MOs linked to sales lines (sale_line_id);

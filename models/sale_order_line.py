@@ -165,7 +165,10 @@ class SaleOrderLine(models.Model):
                 text += " " + self.env._("on %(date)s", date=day)
             if missing:
                 unit = self.env["product.product"].browse(product_id).uom_id.name or ""
-                text += " " + self.env._("(%(qty)s missing)", qty=f"{missing:g} {unit}".strip())
+                # Babel's extractor cannot read an f-string inside the call:
+                # the whole file would drop out of the translation template.
+                qty = f"{missing:g} {unit}".strip()
+                text += " " + self.env._("(%(qty)s missing)", qty=qty)
             texts.append(text)
         return self.env._("Kit, served by its components: %(parts)s", parts="; ".join(texts))
 

@@ -11,3 +11,5 @@ from . import test_fulfilment_access
 from . import test_fulfilment_concurrency
 from . import test_tours
 from . import test_screenshots
+from . import test_i18n
+from . import test_packaging

@@ -132,3 +132,16 @@ class TestTours(HttpCase, FulfilmentCase):
         self._start_tour("sale_fulfilment_schedule_tour")
         self.assertLess(bookcase_mo.schedule_priority, desk_mo.schedule_priority)
         self.assertLess(beta.fulfilment_priority, alpha.fulfilment_priority)
+
+    def test_french_interface(self):
+        """With the interface in French, a planner reads the addon in French
+        and fulfils a line from it."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["sale_fulfilment"], ["fr_FR"])
+        self.env.ref("base.user_admin").lang = "fr_FR"
+        self._stock(self.desk, 1)
+        self._order([(self.desk, 1)], partner=self.alpha)
+        beta = self._order([(self.desk, 1)], partner=self.beta)
+        self._start_tour("sale_fulfilment_french_tour")
+        self.assertEqual(beta.order_line.fulfilment_mode, "make_to_order")
+        self.assertEqual(beta.order_line.availability_status, "expected")
