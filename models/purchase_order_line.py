@@ -1,6 +1,6 @@
 from odoo import Command, api, fields, models
 
-from ..vocabulary import PROCUREMENT_NO_PRICELIST, PROCUREMENT_SALE_LINES
+from ..vocabulary import PROCUREMENT_SALE_LINES
 
 
 class PurchaseOrderLine(models.Model):
@@ -51,9 +51,4 @@ class PurchaseOrderLine(models.Model):
         sale_lines = values.get(PROCUREMENT_SALE_LINES)
         if sale_lines:
             vals["fulfilment_sale_line_ids"] = [Command.link(line.id) for line in sale_lines]
-        if values.get(PROCUREMENT_NO_PRICELIST):
-            # No vendor price: Odoo's buy rule would write 0; left out, the line's
-            # price is computed as on a purchase order typed by hand (the cost).
-            vals.pop("price_unit", None)
-            vals.pop("discount", None)
         return vals

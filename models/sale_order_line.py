@@ -588,8 +588,8 @@ class SaleOrderLine(models.Model):
         its vendor), so that the vendor the user chose wins. A vendor without a
         price for the product and quantity gets an unsaved vendor line of his:
         no delay, no currency of its own, no price (the purchase line is priced
-        at the product's cost, as when typed by hand); Odoo would otherwise fall
-        back on another vendor.
+        as a line typed by hand: at the product's cost); Odoo would otherwise
+        fall back on another vendor.
         """
         self.ensure_one()
         product = self.product_id
@@ -688,7 +688,7 @@ class SaleOrderLine(models.Model):
                     not po_line.display_type and po_line.product_uom == po_line.product_id.uom_po_id
                 )
             )
-            new_lines = []
+            new_lines, unpriced = [], []
             for procurement in Rule._merge_procurements(
                 Rule._get_procurements_to_merge(procurements)
             ):
@@ -710,13 +710,19 @@ class SaleOrderLine(models.Model):
                 new_lines.append(
                     PurchaseLine._prepare_purchase_order_line_from_procurement(*procurement, order)
                 )
+                unpriced.append(bool(procurement.values.get(PROCUREMENT_NO_PRICELIST)))
                 # An earlier order date for the new line moves the order's, as Odoo does.
                 order_date = procurement.values["date_planned"] - relativedelta(
                     days=procurement.values["supplier"].delay
                 )
                 if order_date.date() < order.date_order.date():
                     order.date_order = order_date
-            PurchaseLine.with_company(company).create(new_lines)
+            created = PurchaseLine.with_company(company).create(new_lines)
+            # No vendor price: Odoo's buy rule writes 0; priced instead the way
+            # Odoo prices a line typed by hand (the product's cost).
+            PurchaseLine.concat(
+                *(po_line for po_line, no_price in zip(created, unpriced, strict=True) if no_price)
+            )._compute_price_unit_and_date_planned_and_name()
             orders |= order
         if not rfq_only:
             orders.button_confirm()
