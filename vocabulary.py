@@ -67,3 +67,13 @@ FRESH_CONTEXT = "sale_fulfilment_fresh"
 # The booking holds the rebuild lock exclusively: it needs no other lock.
 # Value: TRUSTED.
 EXCLUSIVE_CONTEXT = "sale_fulfilment_exclusive"
+
+# ---------------------------------------------------------------------------
+# Procurement values (Buy and Outsource run through Odoo's buy rule)
+# ---------------------------------------------------------------------------
+# The sales lines a procurement buys for: its purchase order line links them.
+PROCUREMENT_SALE_LINES = "sale_fulfilment_sale_line_ids"
+# Outsource: the purchase order is marked outsourced, and never joins a plain one.
+PROCUREMENT_OUTSOURCED = "sale_fulfilment_outsourced"
+# The user picked a vendor without a price for this product and quantity.
+PROCUREMENT_NO_PRICELIST = "sale_fulfilment_no_pricelist"

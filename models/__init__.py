@@ -21,3 +21,4 @@ from . import stock_warehouse_orderpoint
 from . import product_product
 from . import purchase_order
 from . import purchase_order_line
+from . import stock_rule

@@ -60,6 +60,10 @@ class FulfilmentBookedMixin(models.AbstractModel):
         ids = sorted({rid for rid in self._origin.ids if rid})
         rows = {}
         if ids:
+            # The rows are read past the ORM: whoever may not read the records
+            # reads nothing of them, as with a stored field (their record rules:
+            # own documents, companies).
+            self.browse(ids).check_access("read")
             columns = [column for column, _default in self._booked_fields.values()]
             self.env.cr.execute(
                 SQL(

@@ -38,7 +38,10 @@ class PurchaseOrder(models.Model):
     )
     def _compute_ingredient_availability(self):
         for order in self:
-            productions = order.order_line.move_ids._get_subcontract_production()
+            # sudo: the order's own subcontracting MOs, of which only the
+            # ingredient status is shown, also to a buyer without Manufacturing
+            # rights (the MOs' booked fields check read access).
+            productions = order.order_line.move_ids._get_subcontract_production().sudo()
             statuses = set(productions.mapped("ingredient_availability"))
             order.ingredient_availability = next(
                 (s for s in INGREDIENT_SEVERITY if s in statuses), False

@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import Command, api, fields, models
+
+from ..vocabulary import PROCUREMENT_SALE_LINES
 
 
 class PurchaseOrderLine(models.Model):
@@ -21,3 +23,32 @@ class PurchaseOrderLine(models.Model):
     def _booking_products(self):
         # Only a confirmed order's receipts are expected supply.
         return self.filtered(lambda line: line.order_id.state == "purchase").product_id
+
+    @api.model
+    def _prepare_purchase_order_line_from_procurement(
+        self,
+        product_id,
+        product_qty,
+        product_uom,
+        location_dest_id,
+        name,
+        origin,
+        company_id,
+        values,
+        po,
+    ):
+        vals = super()._prepare_purchase_order_line_from_procurement(
+            product_id,
+            product_qty,
+            product_uom,
+            location_dest_id,
+            name,
+            origin,
+            company_id,
+            values,
+            po,
+        )
+        sale_lines = values.get(PROCUREMENT_SALE_LINES)
+        if sale_lines:
+            vals["fulfilment_sale_line_ids"] = [Command.link(line.id) for line in sale_lines]
+        return vals

@@ -1,5 +1,6 @@
 from collections import defaultdict
 
+from dateutil.relativedelta import relativedelta
 from psycopg2.errors import UniqueViolation
 
 from odoo import Command, api, fields, models
@@ -10,6 +11,9 @@ from ..vocabulary import (
     AVAILABILITY_STATUSES,
     FULFILMENT_MODES,
     MTO_SYNC_CONTEXT,
+    PROCUREMENT_NO_PRICELIST,
+    PROCUREMENT_OUTSOURCED,
+    PROCUREMENT_SALE_LINES,
     TRUSTED,
 )
 from .fulfilment_booked_mixin import booked_search
@@ -406,6 +410,11 @@ class SaleOrderLine(models.Model):
         elif mode in ("buy", "outsource"):
             if not user.has_group("purchase.group_purchase_user"):
                 return self.env._("buying needs the Purchase / User right")
+            if not self._fulfilment_warehouse().buy_pull_id:
+                return self.env._(
+                    "the warehouse %(warehouse)s has no Buy rule",
+                    warehouse=self._fulfilment_warehouse().name,
+                )
             if not self.product_id.purchase_ok:
                 return self.env._(
                     "%(product)s cannot be purchased", product=self.product_id.display_name
@@ -561,61 +570,162 @@ class SaleOrderLine(models.Model):
         productions.action_confirm()
         return productions
 
+    def _fulfilment_seller(self, partner, qty):
+        """The vendor line Odoo's buy rule would take at ``partner`` for ``qty``
+        (in the product's unit) today: its minimum quantities, dates and
+        company apply. Empty when ``partner`` has no price for that."""
+        self.ensure_one()
+        return self.product_id.with_company(self.order_id.company_id)._select_seller(
+            partner_id=partner,
+            quantity=qty,
+            date=fields.Date.context_today(self),
+            uom_id=self.product_id.uom_id,
+        )
+
+    def _prepare_fulfilment_procurement(self, qty, partner, mode):
+        """The procurement Odoo's buy rule of the line's warehouse would run to
+        buy ``qty`` (in the product's unit) at ``partner``, with the values its
+        ``_run_buy`` adds: (procurement, rule).
+
+        The vendor line is given (``supplierinfo_id``, as a reordering rule gives
+        its vendor), so that the vendor the user chose wins. A vendor without a
+        price for the product and quantity gets an unsaved vendor line of his:
+        no delay, no currency of its own, no price (the purchase line is priced
+        as a line typed by hand: at the product's cost); Odoo would otherwise
+        fall back on another vendor.
+        """
+        self.ensure_one()
+        product = self.product_id
+        company = self.order_id.company_id
+        warehouse = self._fulfilment_warehouse()
+        rule = warehouse.buy_pull_id
+        seller = self._fulfilment_seller(partner, qty)
+        values = {
+            "supplierinfo_name": partner,
+            "company_id": company,
+            "warehouse_id": warehouse,
+            "priority": "0",
+            "propagate_cancel": rule.propagate_cancel,
+            PROCUREMENT_SALE_LINES: self,
+        }
+        if not seller:
+            seller = self.env["product.supplierinfo"].new(
+                {
+                    "partner_id": partner.id,
+                    "product_tmpl_id": product.product_tmpl_id.id,
+                    "company_id": company.id,
+                    "currency_id": False,
+                    "delay": 0,
+                    "price": 0.0,
+                }
+            )
+            values[PROCUREMENT_NO_PRICELIST] = True
+        values["supplierinfo_id"] = values["supplier"] = seller
+        if mode == "outsource":
+            values[PROCUREMENT_OUTSOURCED] = True
+        # Wanted as soon as it can come, as a reordering rule asks for it: the
+        # vendor's delay, the purchase security lead time and the days to
+        # purchase from now (Odoo's _get_lead_days); the order is placed so
+        # that the goods arrive the security lead time before they are needed.
+        delays, _descriptions = rule.with_context(bypass_delay_description=True)._get_lead_days(
+            product, supplierinfo=seller
+        )
+        needed = fields.Datetime.now() + relativedelta(days=delays["total_delay"])
+        values["date_planned"] = needed - relativedelta(days=delays["security_lead_days"])
+        procurement = self.env["procurement.group"].Procurement(
+            product,
+            qty,
+            product.uom_id,
+            warehouse.lot_stock_id,
+            product.display_name,
+            self.order_id.name,
+            company,
+            values,
+        )
+        return procurement, rule
+
     def _fulfil_purchase(self, requests, mode, rfq_only):
-        """One PO per vendor and company, joining that vendor's draft RFQ if any."""
+        """Buy and Outsource, as Odoo's buy rule buys (purchase_stock's
+        ``stock.rule._run_buy``) and with its own methods: procurements grouped
+        into purchase orders by ``_make_po_get_domain`` (vendor, company, receipt
+        type, buyer, currency; outsourced or not), joining the first draft RFQ
+        that matches; orders prepared by ``_prepare_purchase_order``; procurements
+        of one product merged, and merged into a line of that product already
+        on the RFQ, by ``_merge_procurements``, ``_find_candidate`` and
+        ``_update_purchase_order_line``; new lines prepared by
+        ``_prepare_purchase_order_line_from_procurement``.
+
+        Unlike ``_run_buy``, which creates as superuser for any procurement,
+        the documents are created with the user's own rights: the user asked
+        for them, and was checked for Purchase / User.
+        """
+        Rule = self.env["stock.rule"]
         PurchaseOrder = self.env["purchase.order"]
-        by_vendor = defaultdict(list)
+        PurchaseLine = self.env["purchase.order.line"]
+        by_domain = defaultdict(list)
         for line, qty, partner, _bom in requests:
-            by_vendor[(partner, line.order_id.company_id, line._fulfilment_warehouse())].append(
-                (line, qty)
-            )
+            procurement, rule = line._prepare_fulfilment_procurement(qty, partner, mode)
+            company = rule.company_id or procurement.company_id
+            domain = rule._make_po_get_domain(company, procurement.values, partner)
+            by_domain[domain].append((procurement, rule))
         orders = PurchaseOrder
-        for (partner, company, warehouse), items in by_vendor.items():
-            picking_type = warehouse.in_type_id
-            order = PurchaseOrder.search(
-                [
-                    ("partner_id", "=", partner.id),
-                    ("company_id", "=", company.id),
-                    ("state", "=", "draft"),
-                    ("picking_type_id", "=", picking_type.id),
-                    ("is_outsourced", "=", mode == "outsource"),
-                ],
-                order="id desc",
-                limit=1,
-            )
-            origins = list(dict.fromkeys(line.order_id.name for line, _qty in items))
-            line_vals = [
-                Command.create(
-                    {
-                        "product_id": line.product_id.id,
-                        "product_qty": line.product_id.uom_id._compute_quantity(
-                            qty, line.product_id.uom_po_id
-                        ),
-                        "product_uom": line.product_id.uom_po_id.id,
-                        "fulfilment_sale_line_ids": [Command.link(line.id)],
-                    }
-                )
-                for line, qty in items
-            ]
+        for domain, items in by_domain.items():
+            procurements, rules = zip(*items, strict=True)
+            rule = rules[0]
+            company = rule.company_id or procurements[0].company_id
+            origins = list(dict.fromkeys(procurement.origin for procurement in procurements))
+            order = PurchaseOrder.search(list(domain), limit=1)
             if order:
                 known = (order.origin or "").split(", ")
-                order.write(
-                    {
-                        "order_line": line_vals,
-                        "origin": ", ".join(dict.fromkeys(k for k in known + origins if k)),
-                    }
-                )
+                origin = ", ".join(dict.fromkeys(k for k in known + origins if k))
+                if origin != order.origin:
+                    order.origin = origin
             else:
                 order = PurchaseOrder.with_company(company).create(
-                    {
-                        "partner_id": partner.id,
-                        "company_id": company.id,
-                        "picking_type_id": picking_type.id,
-                        "origin": ", ".join(origins),
-                        "is_outsourced": mode == "outsource",
-                        "order_line": line_vals,
-                    }
+                    rule._prepare_purchase_order(
+                        company, origins, [procurement.values for procurement in procurements]
+                    )
                 )
+            candidates = order.order_line.filtered(
+                lambda po_line: (
+                    not po_line.display_type and po_line.product_uom == po_line.product_id.uom_po_id
+                )
+            )
+            new_lines, unpriced = [], []
+            for procurement in Rule._merge_procurements(
+                Rule._get_procurements_to_merge(procurements)
+            ):
+                po_line = candidates.filtered(
+                    lambda po_line, product=procurement.product_id: po_line.product_id == product
+                )._find_candidate(*procurement)
+                if po_line:
+                    po_line.write(
+                        Rule._update_purchase_order_line(
+                            procurement.product_id,
+                            procurement.product_qty,
+                            procurement.product_uom,
+                            company,
+                            procurement.values,
+                            po_line,
+                        )
+                    )
+                    continue
+                new_lines.append(
+                    PurchaseLine._prepare_purchase_order_line_from_procurement(*procurement, order)
+                )
+                unpriced.append(bool(procurement.values.get(PROCUREMENT_NO_PRICELIST)))
+                # An earlier order date for the new line moves the order's, as Odoo does.
+                order_date = procurement.values["date_planned"] - relativedelta(
+                    days=procurement.values["supplier"].delay
+                )
+                if order_date.date() < order.date_order.date():
+                    order.date_order = order_date
+            created = PurchaseLine.with_company(company).create(new_lines)
+            # No vendor price: Odoo's buy rule writes 0; priced instead the way
+            # Odoo prices a line typed by hand (the product's cost).
+            PurchaseLine.concat(
+                *(po_line for po_line, no_price in zip(created, unpriced, strict=True) if no_price)
+            )._compute_price_unit_and_date_planned_and_name()
             orders |= order
         if not rfq_only:
             orders.button_confirm()

@@ -673,7 +673,11 @@ class TestBuy(FulfilmentOptionsCase):
         self.assertEqual(line.availability_status, "expected")
 
     def test_buy_joins_the_vendors_draft_rfq(self):
+        """Odoo's buy rule joins an RFQ of the vendor, company, receipt type,
+        buyer (the vendor's, here none) and currency; the chairs of both orders
+        go on one line, as Odoo merges what it buys of one product."""
         rfq = self._purchase(self.leg, 20, confirm=False)
+        rfq.user_id = self.vendor.buyer_id
         confirmed = self._purchase(self.chair, 1)
         other_vendor_rfq = self._purchase(self.chair, 1, partner=self.subcontractor, confirm=False)
         first = self._order([(self.chair, 3)])
@@ -687,7 +691,13 @@ class TestBuy(FulfilmentOptionsCase):
         self.assertEqual(rfq.state, "purchase")
         self.assertEqual(
             rfq.order_line.mapped(lambda line: (line.product_id.name, line.product_qty)),
-            [("Table leg", 20), ("Chair", 3), ("Chair", 2)],
+            [("Table leg", 20), ("Chair", 5)],
+        )
+        self.assertEqual(
+            rfq.order_line.filtered(
+                lambda line: line.product_id == self.chair
+            ).fulfilment_sale_line_ids,
+            first.order_line | second.order_line,
         )
         self.assertEqual(rfq.origin, f"{first.name}, {second.name}")
         self.assertEqual(rfq.fulfilment_sale_order_count, 2)

@@ -35,7 +35,8 @@ class SaleOrderLineFulfilmentLine(models.TransientModel):
     partner_id = fields.Many2one(
         "res.partner",
         string="Vendor",
-        help="Buy: the vendor, proposed from the product's vendor list. Outsource: the "
+        help="Buy: the vendor, proposed as Odoo's procurement would pick it from the "
+        "product's vendor list for the quantity; any vendor may be chosen. Outsource: the "
         "subcontractor of the subcontracting bill of materials.",
     )
 
