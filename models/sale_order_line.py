@@ -675,6 +675,15 @@ class SaleOrderLine(models.Model):
             company = rule.company_id or procurements[0].company_id
             origins = list(dict.fromkeys(procurement.origin for procurement in procurements))
             order = PurchaseOrder.search(list(domain), limit=1)
+            if not order and not procurements[0].values["supplierinfo_name"].buyer_id:
+                # A vendor without a designated buyer: Odoo's procurement looks
+                # only for RFQs without a buyer (the scheduler's own); a planner
+                # expects the draft RFQ a buyer typed for that vendor (its
+                # creator as buyer) to be completed, as the rest of the grouping
+                # allows.
+                order = PurchaseOrder.search(
+                    [term for term in domain if term[0] != "user_id"], limit=1
+                )
             if order:
                 known = (order.origin or "").split(", ")
                 origin = ", ".join(dict.fromkeys(k for k in known + origins if k))

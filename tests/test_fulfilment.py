@@ -2,7 +2,7 @@ from psycopg2.errors import UniqueViolation
 
 from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import FulfilmentCase
 
@@ -706,6 +706,22 @@ class TestBuy(FulfilmentOptionsCase):
         self.assertEqual(self.env["sale.order"].search(action["domain"]), first | second)
         self.assertEqual(len(confirmed.order_line), 1)
         self.assertEqual(len(other_vendor_rfq.order_line), 1)
+
+    def test_buy_joins_a_draft_rfq_a_buyer_typed_for_the_vendor(self):
+        """A draft RFQ typed by a buyer (he is its buyer) for the vendor is
+        completed, not doubled by a new one, as a planner expects."""
+        buyer = new_test_user(self.env, login="rfq_typist", groups="purchase.group_purchase_user")
+        rfq = (
+            self.env["purchase.order"]
+            .with_user(buyer)
+            .create({"partner_id": self.vendor.id, "picking_type_id": self.warehouse.in_type_id.id})
+        )
+        self.assertEqual(rfq.user_id, buyer)
+        order = self._order([(self.chair, 3)])
+        po = order.order_line._fulfil("buy", rfq_only=True)
+        self.assertEqual(po, rfq.sudo())
+        self.assertEqual(rfq.order_line.product_id, self.chair)
+        self.assertEqual(rfq.order_line.product_qty, 3)
 
     def test_buy_does_not_join_another_companys_rfq(self):
         company_b = self.env["res.company"].create({"name": "Other furniture Co"})
