@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..pg_array import pg_array
@@ -73,6 +74,29 @@ class SaleFulfilmentStock(models.Model):
         help="What Calculated stock lacks to reach zero: the quantity to make or buy.",
     )
 
+    committed_line_ids = fields.Many2many(
+        "sale.order.line",
+        string="Committed to sales",
+        compute="_compute_commitments",
+        help="Open sales lines of the product in this warehouse, in Sales priority order.",
+    )
+    committed_move_ids = fields.Many2many(
+        "stock.move",
+        string="Committed to manufacturing",
+        compute="_compute_commitments",
+        help="Components not yet consumed by confirmed manufacturing orders.",
+    )
+    expected_move_ids = fields.Many2many(
+        "stock.move",
+        string="Expected supply",
+        compute="_compute_commitments",
+        help="Confirmed incoming receipts and manufacturing output, by date.",
+    )
+    can_outsource = fields.Boolean(
+        compute="_compute_can_outsource",
+        help="The product has a subcontracting bill of materials.",
+    )
+
     _sql_constraints = [
         (
             "product_warehouse_uniq",
@@ -80,6 +104,115 @@ class SaleFulfilmentStock(models.Model):
             "One row of stock figures per product and warehouse.",
         )
     ]
+
+    def _compute_commitments(self):
+        Line = self.env["sale.order.line"]
+        Move = self.env["stock.move"]
+        lines = Line.search(
+            [
+                ("product_id", "in", self.product_id.ids),
+                ("availability_status", "in", ("in_stock", "expected", "not_available")),
+            ]
+        ).sorted(
+            lambda line: (
+                line.order_id.fulfilment_priority,
+                line.order_id.date_order,
+                line.order_id.id,
+                line.sequence,
+                line.id,
+            )
+        )
+        open_states = ("confirmed", "waiting", "partially_available", "assigned")
+        components = Move.search(
+            [
+                ("product_id", "in", self.product_id.ids),
+                ("raw_material_production_id.state", "in", ("confirmed", "progress", "to_close")),
+                ("state", "in", open_states),
+            ],
+            order="id",
+        ).sorted(lambda move: (move.raw_material_production_id.schedule_priority, move.id))
+        incoming = Move.search(
+            [
+                ("product_id", "in", self.product_id.ids),
+                ("state", "in", open_states),
+                ("location_dest_id.usage", "=", "internal"),
+            ],
+            order="date, id",
+        ).filtered(
+            # From outside the warehouse: not a move between its own locations.
+            lambda move: (
+                move.location_id.usage != "internal"
+                or move.location_id.warehouse_id != move.location_dest_id.warehouse_id
+            )
+        )
+        for row in self:
+            row.committed_line_ids = lines.filtered(
+                lambda line, row=row: (
+                    line.product_id == row.product_id
+                    and line._fulfilment_warehouse() == row.warehouse_id
+                )
+            )
+            row.committed_move_ids = components.filtered(
+                lambda move, row=row: (
+                    move.product_id == row.product_id
+                    and move.location_id.warehouse_id == row.warehouse_id
+                )
+            )
+            row.expected_move_ids = incoming.filtered(
+                lambda move, row=row: (
+                    move.product_id == row.product_id
+                    and move.location_dest_id.warehouse_id == row.warehouse_id
+                )
+            )
+
+    def _compute_can_outsource(self):
+        # sudo: whether a subcontracting BoM exists, to show a button; users
+        # of the Stock list may not read bills of materials.
+        boms = (
+            self.env["mrp.bom"]
+            .sudo()
+            .search(
+                [
+                    ("type", "=", "subcontract"),
+                    ("product_tmpl_id", "in", self.product_tmpl_id.ids),
+                ]
+            )
+        )
+        templates = set(boms.product_tmpl_id.ids)
+        for row in self:
+            row.can_outsource = row.product_tmpl_id.id in templates
+
+    def action_fulfil_make(self):
+        """Make what the rows miss: the wizard on their Not available lines."""
+        return self._action_fulfil("make_in_batch")
+
+    def action_fulfil_buy(self):
+        return self._action_fulfil("buy")
+
+    def action_fulfil_outsource(self):
+        return self._action_fulfil("outsource")
+
+    def _action_fulfil(self, mode):
+        # The wizard refuses each line per mode too; this says it before
+        # the wizard opens, whatever calls it (a button, the Action menu, RPC).
+        if mode in ("make_to_order", "make_in_batch"):
+            if not self.env.user.has_group("mrp.group_mrp_user"):
+                raise AccessError(self.env._("Making needs the Manufacturing / User right."))
+        elif not self.env.user.has_group("purchase.group_purchase_user"):
+            raise AccessError(self.env._("Buying needs the Purchase / User right."))
+        lines = self.committed_line_ids.filtered(
+            lambda line: line.availability_status == "not_available"
+        )
+        if not lines:
+            raise UserError(
+                self.env._(
+                    "No sales line of %(products)s is Not available: what is missing is "
+                    "for safety stock or manufacturing components. Use Inventory > "
+                    "Operations > Replenishment for those.",
+                    products=", ".join(self.product_id.mapped("display_name")),
+                )
+            )
+        return self.env["sale.order.line.fulfilment"]._action_open(lines, mode)
 
     @api.model
     def _replace_figures(self, product_ids, in_stock, expected, committed):

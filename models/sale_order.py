@@ -4,7 +4,7 @@ from odoo.tools import SQL
 
 from ..vocabulary import AVAILABILITY_STATUSES, RANK_SYNC_CONTEXT, trusted
 from .fulfilment_booked_mixin import booked_search
-from .sale_order_line import BOOKING_HELP
+from .sale_order_line import BOOKING_HELP, PRODUCTION_STATES
 
 
 class SaleOrder(models.Model):
@@ -58,8 +58,22 @@ class SaleOrder(models.Model):
         "something left to deliver), most urgent first: what people read, where the rank "
         "has gaps. 0 for an order that is not open.",
     )
+    fulfilment_position_label = fields.Char(
+        string="Sales priority",
+        compute="_compute_fulfilment_position",
+        help="The order's place in the Sales priority list, e.g. 4 of 22 open orders.",
+    )
+    production_state = fields.Selection(
+        PRODUCTION_STATES,
+        string="Production",
+        compute="_compute_production_state",
+        help="For an order with lines made to order: the most pressing state of their "
+        "manufacturing orders. Blocked: not started and its ingredients are Not "
+        "available; then Not started, In progress, Done.",
+    )
+    # Only what Odoo's own Manufacturing and Purchase buttons do not show.
     fulfilment_production_count = fields.Integer(
-        string="Fulfilment MOs", compute="_compute_fulfilment_counts"
+        string="Batch MOs", compute="_compute_fulfilment_counts"
     )
     fulfilment_purchase_count = fields.Integer(
         string="Fulfilment POs", compute="_compute_fulfilment_counts"
@@ -77,11 +91,12 @@ class SaleOrder(models.Model):
             self.env.cr.execute(
                 SQL(
                     """
-                    SELECT id, position FROM (
+                    SELECT id, position, total FROM (
                         SELECT so.id, row_number() OVER (
                                    PARTITION BY so.company_id
                                    ORDER BY so.fulfilment_priority, so.date_order, so.id
-                               ) AS position
+                               ) AS position,
+                               count(*) OVER (PARTITION BY so.company_id) AS total
                           FROM sale_order so
                           JOIN sale_fulfilment_order_availability a ON a.id = so.id
                          WHERE so.state = 'sale'
@@ -95,25 +110,58 @@ class SaleOrder(models.Model):
                     ids,
                 )
             )
-            positions = dict(self.env.cr.fetchall())
+            positions = {oid: (pos, total) for oid, pos, total in self.env.cr.fetchall()}
         for order in self:
-            order.fulfilment_position = positions.get(order._origin.id, 0)
+            position, total = positions.get(order._origin.id, (0, 0))
+            order.fulfilment_position = position
+            order.fulfilment_position_label = (
+                self.env._("%(position)s of %(total)s open orders", position=position, total=total)
+                if position
+                else False
+            )
+
+    @api.depends("order_line.production_state")
+    def _compute_production_state(self):
+        # One look-up of the MOs for the lines of all orders at once.
+        self.order_line.mapped("production_state")
+        rank = {state: index for index, (state, _label) in enumerate(PRODUCTION_STATES)}
+        for order in self:
+            states = [s for s in order.order_line.mapped("production_state") if s]
+            order.production_state = min(states, key=rank.get) if states else False
 
     @api.depends("order_line.fulfilment_production_ids", "order_line.fulfilment_purchase_line_ids")
     def _compute_fulfilment_counts(self):
         for order in self:
-            order.fulfilment_production_count = len(order.order_line.fulfilment_production_ids)
-            order.fulfilment_purchase_count = len(
-                order.order_line.fulfilment_purchase_line_ids.order_id
-            )
+            productions, purchases = order._fulfilment_documents_beyond_odoo()
+            order.fulfilment_production_count = len(productions)
+            order.fulfilment_purchase_count = len(purchases)
+
+    def _fulfilment_documents_beyond_odoo(self):
+        """The MOs and POs the fulfilment options made for this order that Odoo's
+        own Manufacturing and Purchase buttons do not list (batch MOs, POs of
+        Buy and Outsource), so that no document shows under two buttons."""
+        self.ensure_one()
+        # sudo: Odoo's lists are restricted to Manufacturing and Purchase users;
+        # only their ids are compared here, nothing of them is shown.
+        order = self.sudo()
+        odoo_productions = set(order.mrp_production_ids.ids)
+        odoo_purchases = set(order._get_purchase_orders().ids)
+        productions = self.order_line.fulfilment_production_ids.filtered(
+            lambda production: production.id not in odoo_productions
+        )
+        purchases = self.order_line.fulfilment_purchase_line_ids.order_id.filtered(
+            lambda purchase: purchase.id not in odoo_purchases
+        )
+        return productions, purchases
 
     def action_view_fulfilment_productions(self):
         self.ensure_one()
-        return self.order_line.fulfilment_production_ids._action_open_fulfilment_documents()
+        productions, _purchases = self._fulfilment_documents_beyond_odoo()
+        return productions._action_open_fulfilment_documents()
 
     def action_view_fulfilment_purchases(self):
         self.ensure_one()
-        purchases = self.order_line.fulfilment_purchase_line_ids.order_id
+        _productions, purchases = self._fulfilment_documents_beyond_odoo()
         return purchases._action_open_fulfilment_documents()
 
     def init(self):

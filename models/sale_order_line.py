@@ -6,10 +6,12 @@ from psycopg2.errors import UniqueViolation
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
+from odoo.tools.misc import format_date
 
 from ..vocabulary import (
     AVAILABILITY_STATUSES,
     FULFILMENT_MODES,
+    INGREDIENT_STATUSES,
     MTO_SYNC_CONTEXT,
     PROCUREMENT_NO_PRICELIST,
     PROCUREMENT_OUTSOURCED,
@@ -24,6 +26,15 @@ BOOKING_HELP = (
     "orders) in date order. In stock: all of it from stock. Expected: some of it from "
     "expected supply. Not available: some of it could not be booked."
 )
+
+
+# The make-to-order MO's state for people, the most pressing first.
+PRODUCTION_STATES = [
+    ("blocked", "Blocked"),
+    ("not_started", "Not started"),
+    ("in_progress", "In progress"),
+    ("done", "Done"),
+]
 
 
 class SaleOrderLine(models.Model):
@@ -97,16 +108,21 @@ class SaleOrderLine(models.Model):
         copy=False,
     )
     production_state = fields.Selection(
-        [
-            ("not_started", "Not started"),
-            ("in_progress", "In progress"),
-            ("done", "Done"),
-            ("blocked", "Blocked"),
-        ],
+        PRODUCTION_STATES,
         string="Production",
         compute="_compute_production_state",
         help="For a line made to order: its manufacturing order's state. Blocked: not "
         "started and its ingredients are Not available.",
+    )
+    production_ingredient_availability = fields.Selection(
+        INGREDIENT_STATUSES,
+        string="Ingredients",
+        compute="_compute_production_state",
+        help="For a line made to order and not yet made: the availability of its "
+        "manufacturing order's ingredients, as the Schedule shows it.",
+    )
+    fulfilment_position = fields.Integer(
+        related="order_id.fulfilment_position", string="Position in Sales priority"
     )
     availability_explanation = fields.Text(
         string="Why",
@@ -140,8 +156,11 @@ class SaleOrderLine(models.Model):
             by_line.setdefault(production.sale_line_id.id, production)
         for line in self:
             production = by_line.get(line._origin.id)
-            state = False
+            state = ingredients = False
             if production:
+                # Once made, what its ingredients were no longer matters.
+                if production.state not in ("done", "to_close"):
+                    ingredients = production.ingredient_availability or False
                 if production.state == "done":
                     state = "done"
                 elif production.state in ("progress", "to_close"):
@@ -151,11 +170,24 @@ class SaleOrderLine(models.Model):
                 else:
                     state = "not_started"
             line.production_state = state
+            line.production_ingredient_availability = ingredients
 
     @api.depends("availability_details", "availability_status")
     def _compute_availability_explanation(self):
         for line in self:
             line.availability_explanation = line._explain_availability()
+
+    def _format_qty(self, value, uom):
+        """``value`` with its unit as people write it: 1 Unit, 2 Units, 2.5 kg."""
+        number, name = f"{value:g}", uom.name or ""
+        # Odoo names its reference unit "Units"; one of it reads "1 Unit".
+        if number == "1" and uom == self.env.ref("uom.product_uom_unit", raise_if_not_found=False):
+            name = self.env._("Unit")
+        return f"{number} {name}".strip()
+
+    def _format_day(self, day):
+        """A booked date (ISO text) in the user's language and format."""
+        return format_date(self.env, day) if day else self.env._("an unknown date")
 
     def _explain_kit(self, parts):
         """A kit: what each of its components booked."""
@@ -166,22 +198,19 @@ class SaleOrderLine(models.Model):
         for product_id, status, missing, day in parts:
             text = f"{names.get(product_id, '?')}: {labels.get(status, status)}"
             if status == "expected" and day:
-                text += " " + self.env._("on %(date)s", date=day)
+                text += " " + self.env._("on %(date)s", date=self._format_day(day))
             if missing:
-                unit = self.env["product.product"].browse(product_id).uom_id.name or ""
-                # Babel's extractor cannot read an f-string inside the call:
-                # the whole file would drop out of the translation template.
-                qty = f"{missing:g} {unit}".strip()
-                text += " " + self.env._("(%(qty)s missing)", qty=qty)
+                unit = self.env["product.product"].browse(product_id).uom_id
+                text += " " + self.env._("(%(qty)s missing)", qty=self._format_qty(missing, unit))
             texts.append(text)
         return self.env._("Kit, served by its components: %(parts)s", parts="; ".join(texts))
 
     def _explain_availability(self):
         details = self.availability_details or {}
-        unit = self.product_id.uom_id.name or ""
+        unit = self.product_id.uom_id
 
         def qty(value):
-            return f"{value:g} {unit}".strip()
+            return self._format_qty(value, unit)
 
         status = self.availability_status
         if status == "delivered":
@@ -196,7 +225,7 @@ class SaleOrderLine(models.Model):
             return self.env._(
                 "Made to order by %(mo)s, planned to finish on %(date)s.",
                 mo=details["mto"],
-                date=details.get("date") or self.env._("an unknown date"),
+                date=self._format_day(details.get("date")),
             )
         if details.get("kit"):
             return self._explain_kit(details["kit"])
@@ -211,7 +240,7 @@ class SaleOrderLine(models.Model):
                     "%(qty)s from %(document)s expected on %(date)s",
                     qty=qty(supply_qty),
                     document=document,
-                    date=day or self.env._("an unknown date"),
+                    date=self._format_day(day),
                 )
             )
         if self.missing_qty:
@@ -390,18 +419,11 @@ class SaleOrderLine(models.Model):
             if bom is None:
                 bom = self._fulfilment_bom(mode)
             if not bom:
-                return self.env._(
-                    "%(product)s has no bill of materials", product=self.product_id.display_name
-                )
+                return self.env._("it has no bill of materials")
             if bom.type == "phantom":
-                return self.env._(
-                    "%(product)s has a kit bill of materials", product=self.product_id.display_name
-                )
+                return self.env._("it has a kit bill of materials")
             if bom.type != "normal":
-                return self.env._(
-                    "%(product)s has no manufacturing bill of materials",
-                    product=self.product_id.display_name,
-                )
+                return self.env._("it has no manufacturing bill of materials")
             if mode == "make_to_order":
                 if existing is None:
                     existing = self._fulfilment_open_production()
@@ -416,24 +438,16 @@ class SaleOrderLine(models.Model):
                     warehouse=self._fulfilment_warehouse().name,
                 )
             if not self.product_id.purchase_ok:
-                return self.env._(
-                    "%(product)s cannot be purchased", product=self.product_id.display_name
-                )
+                return self.env._("it cannot be purchased")
             partner = partner or self._fulfilment_default_partner(mode)
             if mode == "buy" and not partner:
-                return self.env._(
-                    "%(product)s has no vendor; choose one", product=self.product_id.display_name
-                )
+                return self.env._("it has no vendor; choose one")
             if mode == "outsource":
                 if not partner:
-                    return self.env._(
-                        "%(product)s has no subcontracting bill of materials",
-                        product=self.product_id.display_name,
-                    )
+                    return self.env._("it has no subcontracting bill of materials")
                 if not self._fulfilment_bom(mode, partner):
                     return self.env._(
-                        "%(product)s has no subcontracting bill of materials for %(partner)s",
-                        product=self.product_id.display_name,
+                        "it has no subcontracting bill of materials for %(partner)s",
                         partner=partner.display_name,
                     )
         return False

@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
+from odoo.tools.misc import format_date
 
 from .common import FulfilmentCase
 
@@ -385,7 +386,9 @@ class TestAvailability(FulfilmentCase):
         self._settle()
         self.assertEqual(order.order_line.availability_status, "expected")
         self.assertEqual(order.order_line.availability_date, later.date())
-        self.assertIn(str(later.date()), order.order_line.availability_explanation)
+        self.assertIn(
+            format_date(self.env, later.date()), order.order_line.availability_explanation
+        )
 
     def test_a_not_available_order_has_no_date(self):
         """Its Expected lines have dates, but the order as a whole is not coming."""

@@ -145,3 +145,29 @@ class TestTours(HttpCase, FulfilmentCase):
         self._start_tour("sale_fulfilment_french_tour")
         self.assertEqual(beta.order_line.fulfilment_mode, "make_to_order")
         self.assertEqual(beta.order_line.availability_status, "expected")
+
+    def test_position(self):
+        """The list numbers the orders 1, 2, ...; the form says "n of m open orders"."""
+        self._order([(self.desk, 1)], partner=self.alpha)
+        self._order([(self.desk, 1)], partner=self.beta)
+        self._start_tour("sale_fulfilment_position_tour")
+
+    def test_production_on_the_sale(self):
+        """A make-to-order desk without legs: Blocked in the list and on the line."""
+        alpha = self._order([(self.desk, 1)], partner=self.alpha)
+        alpha.order_line._fulfil("make_to_order")
+        self._start_tour("sale_fulfilment_production_tour")
+
+    def test_stock_list_make_and_buy(self):
+        """The Stock list: a row shows what commits it; Make and Buy open the wizard."""
+        alpha = self._order([(self.desk, 2), (self.lamp, 1)], partner=self.alpha)
+        url = "/odoo/action-sale_fulfilment.sale_fulfilment_stock_action"
+        self._start_tour("sale_fulfilment_stock_list_tour", url=url)
+        desk_line = alpha.order_line.filtered(lambda line: line.product_id == self.desk)
+        self.assertEqual(desk_line.fulfilment_mode, "make_in_batch")
+        self._start_tour("sale_fulfilment_stock_list_buy_tour", url=url)
+        lamp_line = alpha.order_line - desk_line
+        self.assertEqual(lamp_line.fulfilment_mode, "buy")
+        self.assertEqual(
+            lamp_line.fulfilment_purchase_line_ids.order_id.partner_id, self.vendor_north
+        )

@@ -47,7 +47,7 @@ registry.category("web_tour.tours").add("sale_fulfilment_priority_tour", {
         },
         {
             content: "It says why: the desk is missing",
-            trigger: ".o-tooltip:contains(1 Units missing)",
+            trigger: ".o-tooltip:contains(1 Unit missing)",
         },
     ],
 });
