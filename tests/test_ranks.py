@@ -39,10 +39,10 @@ class TestRanks(FulfilmentCase):
         few = orders[:3]
         # The ranks, then the re-booking of the orders' product (in a savepoint,
         # under try-locks, with its booking clock): the same for 3 or 30.
-        with self.assertQueryCount(__system__=23):
+        with self.assertQueryCount(__system__=25):
             few.browse(list(reversed(few.ids)))._set_ranks()
         self.env.invalidate_all()
-        with self.assertQueryCount(__system__=23):
+        with self.assertQueryCount(__system__=25):
             orders.browse(list(reversed(orders.ids)))._set_ranks()
         self.assertEqual(
             self.env["sale.order"].search([("id", "in", orders.ids)], order="fulfilment_priority"),

@@ -155,10 +155,10 @@ class TestScreens(FulfilmentCase):
         )
         self.env["res.lang"]._activate_lang("fr_FR")
         line.invalidate_recordset()
-        self.assertIn(
-            f"expected on {day.strftime('%d/%m/%Y')}",
-            line.with_context(lang="fr_FR").availability_explanation,
-        )
+        in_french = line.with_context(lang="fr_FR").availability_explanation
+        # In French words (i18n/fr.po) and the French date format.
+        self.assertIn(f"date prévue : {day.strftime('%d/%m/%Y')}", in_french)
+        self.assertIn("manquant : 1 Unité", in_french)
 
     def test_refusal_names_the_product_once(self):
         order = self._order([(self.chair, 2)])
