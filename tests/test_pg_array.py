@@ -28,6 +28,9 @@ class TestPgArray(TransactionCase):
         self.assertEqual(self._round_trip([True, False, None], "bool[]"), [True, False, None])
         self.assertEqual(self._round_trip([], "int[]"), [])
         self.assertEqual(self._round_trip(iter([5, 6]), "int[]"), [5, 6])
+        # Ids and quantities alone take the fast path.
+        self.assertEqual(self._round_trip([1, 2.5, -3, 1e-07], "float8[]"), [1, 2.5, -3, 1e-07])
+        self.assertEqual(pg_array([True, 1]), "{t,1}")
 
     @settings(max_examples=60, deadline=None)
     @given(
