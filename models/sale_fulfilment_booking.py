@@ -78,7 +78,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
         # written. A full rebuild keeps the planner's free choice.
         written_order = {"join_collapse_limit": 1, "from_collapse_limit": 1}
         with self._planner_settings(**(written_order if product_ids is not None else {})):
-            lines = self._fetch_sale_demands(product_filter, kits)
+            lines = self._fetch_sale_demands(product_filter, kits, partial=pids is not None)
             components = self._fetch_component_demands(product_filter)
             in_stock, on_hand = self._fetch_on_hand(product_filter)
             supplies, expected_totals = self._fetch_supplies(product_filter)
@@ -246,7 +246,50 @@ class SaleFulfilmentBooking(models.AbstractModel):
     # ------------------------------------------------------------------
     # Gathering
     # ------------------------------------------------------------------
-    def _fetch_sale_demands(self, product_filter, kits=None):
+    def _delivered_join(self, product_filter, partial):
+        """What each line delivered, as Odoo counts a line's deliveries: done
+        moves of the line's product to customers, less returns to refund.
+
+        A booking of a few products looks up the lines it books, one by one
+        on the moves' sales-line index: summing every delivery ever made of
+        the products would grow with their history. A full rebuild sums all
+        done deliveries in one pass.
+        """
+        qty = SQL(
+            """SUM(CASE WHEN dl.usage = 'customer'
+                             AND (m.origin_returned_move_id IS NULL OR m.to_refund)
+                        THEN m.product_qty
+                        WHEN sl.usage = 'customer' AND m.to_refund
+                        THEN -m.product_qty
+                        ELSE 0 END)"""
+        )
+        moves = SQL(
+            """FROM stock_move m
+                JOIN stock_location dl ON dl.id = m.location_dest_id
+                JOIN stock_location sl ON sl.id = m.location_id
+               WHERE m.state = 'done' AND NOT COALESCE(m.scrapped, FALSE)"""
+        )
+        if partial:
+            return SQL(
+                """LEFT JOIN LATERAL (
+                        SELECT %(qty)s AS qty %(moves)s
+                           AND m.sale_line_id = sol.id AND m.product_id = sol.product_id
+                   ) dlv ON TRUE""",
+                qty=qty,
+                moves=moves,
+            )
+        return SQL(
+            """LEFT JOIN (
+                    SELECT m.sale_line_id, m.product_id, %(qty)s AS qty %(moves)s
+                       AND m.sale_line_id IS NOT NULL AND %(filter)s
+                     GROUP BY m.sale_line_id, m.product_id
+               ) dlv ON dlv.sale_line_id = sol.id AND dlv.product_id = sol.product_id""",
+            qty=qty,
+            moves=moves,
+            filter=product_filter(("m", "product_id")),
+        )
+
+    def _fetch_sale_demands(self, product_filter, kits=None, partial=False):
         """Open lines in rank order, and lines whose stored status is stale."""
         self.env.cr.execute(
             SQL(
@@ -276,24 +319,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                   JOIN uom_uom lu ON lu.id = sol.product_uom
                   JOIN uom_uom pu ON pu.id = pt.uom_id
                   LEFT JOIN sale_fulfilment_line_availability a ON a.id = sol.id
-                  LEFT JOIN (
-                        -- As Odoo counts a line's deliveries: moves of the line's
-                        -- product to customers, less returns to refund.
-                        SELECT m.sale_line_id, m.product_id,
-                               SUM(CASE WHEN dl.usage = 'customer'
-                                             AND (m.origin_returned_move_id IS NULL
-                                                  OR m.to_refund)
-                                        THEN m.product_qty
-                                        WHEN sl.usage = 'customer' AND m.to_refund
-                                        THEN -m.product_qty
-                                        ELSE 0 END) AS qty
-                          FROM stock_move m
-                          JOIN stock_location dl ON dl.id = m.location_dest_id
-                          JOIN stock_location sl ON sl.id = m.location_id
-                         WHERE m.state = 'done' AND m.sale_line_id IS NOT NULL
-                           AND NOT COALESCE(m.scrapped, FALSE) AND %(move_filter)s
-                         GROUP BY m.sale_line_id, m.product_id
-                  ) dlv ON dlv.sale_line_id = sol.id AND dlv.product_id = sol.product_id
+                  %(delivered)s
                   LEFT JOIN (
                         SELECT mp.sale_line_id,
                                BOOL_OR(mp.state != 'done') AS open,
@@ -303,7 +329,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                           FROM mrp_production mp
                          WHERE mp.fulfilment_mode = 'make_to_order'
                            AND mp.sale_line_id IS NOT NULL
-                           AND mp.state != 'cancel'
+                           AND mp.state != 'cancel' AND %(mto_filter)s
                          GROUP BY mp.sale_line_id
                   ) mto ON mto.sale_line_id = sol.id
                  WHERE %(filter)s
@@ -318,7 +344,8 @@ class SaleFulfilmentBooking(models.AbstractModel):
                  ORDER BY so.fulfilment_priority, so.date_order, so.id, sol.sequence, sol.id
                 """,
                 filter=product_filter(("sol", "product_id")),
-                move_filter=product_filter(("m", "product_id")),
+                delivered=self._delivered_join(product_filter, partial),
+                mto_filter=product_filter(("mp", "product_id")),
                 kits=pg_array(sorted(kits or ())),
             )
         )
