@@ -517,6 +517,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
         """Write the lines' results beside them, only where they changed; a Not
         applicable line keeps no row."""
         changed, dropped, order_ids = [], [], set()
+        stored = {line["id"]: line["availability_status"] for line in lines}
         for line in lines:
             if line["open"] and not line["mto_state"] and line["product_id"] in kits:
                 status, date, missing, details = self._kit_line_result(
@@ -551,6 +552,17 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 )
             )
         if changed:
+            # Only new rows (the first booking after an import: 100,000 of
+            # them): a plain insert, without checking each for a conflict. A
+            # row another transaction inserted meanwhile makes it fail, and the
+            # booking gives way (GIVE_WAY) as on any stale read.
+            upsert = SQL(
+                """ON CONFLICT (id) DO UPDATE
+                   SET status = EXCLUDED.status, date = EXCLUDED.date,
+                       missing_qty = EXCLUDED.missing_qty, details = EXCLUDED.details"""
+            )
+            if all(stored[c[0]] is None for c in changed):
+                upsert = SQL()
             cr.execute(
                 SQL(
                     """
@@ -559,11 +571,10 @@ class SaleFulfilmentBooking(models.AbstractModel):
                     SELECT id, status, date, missing, details::jsonb
                       FROM unnest(%s::int[], %s::varchar[], %s::date[], %s::float8[], %s::text[])
                            AS v(id, status, date, missing, details)
-                        ON CONFLICT (id) DO UPDATE
-                       SET status = EXCLUDED.status, date = EXCLUDED.date,
-                           missing_qty = EXCLUDED.missing_qty, details = EXCLUDED.details
+                    %s
                     """,
                     *(pg_array(c[i] for c in changed) for i in range(5)),
+                    upsert,
                 )
             )
         self._write_orders(order_ids, partial)
