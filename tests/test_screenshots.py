@@ -11,7 +11,9 @@ from odoo.tests.common import ChromeBrowser
 
 DESCRIPTION_DIR = Path(__file__).resolve().parent.parent / "static" / "description"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-WIDTH, HEIGHT = 1400, 800
+# The widths the README promises nothing is cut off at: a common laptop, a
+# common desktop screen.
+SIZES = ((1366, 768), (1920, 1080))
 PRIORITY_URL = "/odoo/action-sale_fulfilment.sale_order_action_fulfilment_priority"
 
 
@@ -19,11 +21,13 @@ PRIORITY_URL = "/odoo/action-sale_fulfilment.sale_order_action_fulfilment_priori
 class TestScreenshots(HttpCase):
     """The main screens on the demo data, as PNGs for static/description.
 
-    The PNGs go to static/description only with SALE_FULFILMENT_SCREENSHOTS=1,
-    otherwise to a temporary folder, so that running the tests changes no file.
+    Each screen is taken at 1366x768 and at 1920x1080 (``<name>_1366.png``,
+    ``<name>_1920.png``); its tour fails when a header, badge or status in
+    its list is cut off at that width. The PNGs go to static/description only
+    with SALE_FULFILMENT_SCREENSHOTS=1, otherwise to a temporary folder, so
+    that running the tests changes no file.
     """
 
-    browser_size = f"{WIDTH}x{HEIGHT}"
     # The wizard is captured with its choices made, not saved.
     allow_end_on_form = True
 
@@ -38,7 +42,14 @@ class TestScreenshots(HttpCase):
             self.addCleanup(shutil.rmtree, self.out_dir, ignore_errors=True)
 
     def _screenshot(self, name, url, tour):
-        """Run ``tour``, which ends on the screen to show, and capture that screen."""
+        """Run ``tour`` at each size, which ends on the screen to show, and capture it."""
+        for width, height in SIZES:
+            with self.subTest(size=f"{width}x{height}"):
+                self._screenshot_at(name, url, tour, width, height)
+
+    def _screenshot_at(self, name, url, tour, width, height):
+        # HttpCase starts a new Chrome per tour, at the test's browser_size.
+        self.browser_size = f"{width}x{height}"
         captures = []
         stop = ChromeBrowser.stop
 
@@ -56,9 +67,9 @@ class TestScreenshots(HttpCase):
         self.assertTrue(captures and captures[0], "no screenshot was captured")
         png = base64.b64decode(captures[0]["data"])
         self.assertEqual(png[:8], PNG_SIGNATURE)
-        self.assertEqual(struct.unpack(">II", png[16:24]), (WIDTH, HEIGHT))
+        self.assertEqual(struct.unpack(">II", png[16:24]), (width, height))
         self.assertGreater(len(png), 20_000, "the screenshot looks blank")
-        path = self.out_dir / f"{name}.png"
+        path = self.out_dir / f"{name}_{width}.png"
         path.write_bytes(png)
         return path
 

@@ -4,6 +4,58 @@ import { registry } from "@web/core/registry";
 // ends once its screen shows what the screenshot is about.
 const tours = registry.category("web_tour.tours");
 
+/**
+ * A step that fails when, in the list under ``scope``, a column header, a
+ * badge or a value other than free text (names, references, notes may be
+ * shortened; statuses, dates and quantities may not) is cut off at the
+ * browser's width, or when columns are pushed out of sight to the right. The
+ * tests run it at 1366 and 1920 pixels wide.
+ */
+function nothingCutOff(scope) {
+    return {
+        content: `Nothing cut off in ${scope}`,
+        trigger: `${scope} .o_data_row`,
+        run() {
+            // An element cuts its text when its content is wider than its box;
+            // inline elements have no box (clientWidth 0): their block parent counts.
+            const cuts = (el) => el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1;
+            const cutWithin = (el) => cuts(el) || [...el.querySelectorAll("*")].some(cuts);
+            const cut = [];
+            const list = document.querySelector(scope);
+            for (const label of list.querySelectorAll("thead th .d-flex > span.text-truncate")) {
+                if (cuts(label)) {
+                    cut.push(`header "${label.textContent.trim()}"`);
+                }
+            }
+            for (const cell of list.querySelectorAll(".o_data_row > td.o_data_cell")) {
+                const badge = cell.querySelector(".badge");
+                const freeText = cell.matches(".o_list_char, .o_list_many2one, .o_list_text");
+                if ((badge || !freeText) && cutWithin(cell)) {
+                    cut.push(`${cell.getAttribute("name")} "${cell.textContent.trim()}"`);
+                }
+            }
+            const table = list.querySelector(".o_list_table").parentElement;
+            if (cuts(table)) {
+                const hidden = [...list.querySelectorAll("thead th")].filter(
+                    (th) => th.getBoundingClientRect().right > table.getBoundingClientRect().right + 1
+                );
+                const widths = [...list.querySelectorAll("thead th")].map(
+                    (th) => `${th.textContent.trim()} ${Math.round(th.getBoundingClientRect().width)}px`
+                );
+                cut.push(
+                    `columns out of sight: ${hidden.map((th) => th.textContent.trim()).join(", ")} ` +
+                        `(${table.clientWidth}px shown, columns: ${widths.join(", ")})`
+                );
+            }
+            if (cut.length) {
+                throw new Error(
+                    `Cut off at ${window.innerWidth}px wide in ${scope}: ${cut.join("; ")}`
+                );
+            }
+        },
+    };
+}
+
 tours.add("sale_fulfilment_screenshot_priority", {
     steps: () => [
         {
@@ -11,6 +63,7 @@ tours.add("sale_fulfilment_screenshot_priority", {
             trigger:
                 ".o_list_view .o_data_row:contains(Hotel Aurora) ~ .o_data_row:contains(Villa Rosa) td[name=availability_status]:contains(Not available)",
         },
+        nothingCutOff(".o_list_view"),
     ],
 });
 
@@ -21,6 +74,7 @@ tours.add("sale_fulfilment_screenshot_order", {
             trigger:
                 ".o_form_view .o_field_widget[name=order_line] .o_data_row:contains(Oak dining table) td[name=availability_status]:contains(Expected)",
         },
+        nothingCutOff(".o_form_view .o_field_widget[name=order_line]"),
         {
             content: "The chair line misses 2 chairs: hover its status",
             trigger:
@@ -66,6 +120,7 @@ tours.add("sale_fulfilment_screenshot_wizard", {
         {
             trigger: ".modal:not(:has(.o_data_row:contains(Oak dining table))) button[name=action_apply]",
         },
+        nothingCutOff(".modal .o_list_renderer"),
     ],
 });
 
@@ -75,6 +130,7 @@ tours.add("sale_fulfilment_screenshot_stock", {
             content: "Stock figures per product",
             trigger: ".o_list_view .o_data_row:contains(Windsor chair) td[name=calculated_stock_qty]",
         },
+        nothingCutOff(".o_list_view"),
     ],
 });
 
@@ -85,5 +141,6 @@ tours.add("sale_fulfilment_screenshot_schedule", {
             trigger:
                 ".o_list_view .o_data_row:contains(Oak sideboard) td[name=ingredient_availability]:contains(Not available)",
         },
+        nothingCutOff(".o_list_view"),
     ],
 });
