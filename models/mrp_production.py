@@ -135,8 +135,42 @@ class MrpProduction(models.Model):
                         )
                     )
         productions = super().create(vals_list)
-        productions.filtered(lambda p: not p.schedule_priority)._append_to_ranks()
+        new = productions.filtered(lambda p: not p.schedule_priority)
+        new._append_to_ranks()
+        new._rank_before_what_they_feed()
         return productions
+
+    def _rank_before_what_they_feed(self):
+        """An MO made for another MO's component (Odoo's make-to-order chain:
+        its output goes to that MO's component move) is scheduled just before
+        the MO it feeds. Appended at the bottom, it would be served its own
+        components after the MO waiting for it, which cannot start before it
+        is done.
+
+        The MOs ranked in between move down one place, in their order; done
+        and cancelled MOs keep their ranks.
+        """
+        # sudo: a permutation of schedule positions among open MOs, possibly
+        # of other users' or companies' MOs; nothing of them is returned.
+        Production = self.sudo()
+        for production in Production.browse(self.ids):
+            fed = production.move_dest_ids.raw_material_production_id.filtered(
+                lambda p: p.state not in ("done", "cancel") and p.schedule_priority
+            )
+            if not fed:
+                continue
+            first = min(fed.mapped("schedule_priority"))
+            if production.schedule_priority < first:
+                continue
+            between = Production.search(
+                [
+                    ("schedule_priority", ">=", first),
+                    ("schedule_priority", "<", production.schedule_priority),
+                    ("state", "not in", ("done", "cancel")),
+                ],
+                order="schedule_priority",
+            )
+            Production.browse([production.id, *between.ids])._set_ranks()
 
     def write(self, vals):
         if not trusted(self.env, MTO_SYNC_CONTEXT):

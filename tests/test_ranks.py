@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.tests import tagged
 
 from .common import FulfilmentCase
@@ -61,3 +62,43 @@ class TestRanks(FulfilmentCase):
         self.assertLess(mo1.schedule_priority, mo2.schedule_priority)
         (mo2 | mo1)._set_ranks()
         self.assertLess(mo2.schedule_priority, mo1.schedule_priority)
+
+    def test_mo_made_for_another_mos_component_is_scheduled_just_before_it(self):
+        """Odoo's make-to-order chain: confirming a desk's MO makes an MO for
+        its top. The top's MO comes just before the desk's in the Schedule, and
+        so gets the boards first: the desk cannot start before its top exists."""
+        warehouse = self.warehouse
+        warehouse.mto_pull_id.route_id.active = True
+        board = self._product("Chain board")
+        top = self._product("Chain top")
+        desk = self._product("Chain desk")
+        routes = warehouse.manufacture_pull_id.route_id | warehouse.mto_pull_id.route_id
+        top.route_ids = [Command.set(routes.ids)]
+        for product, parts in ((top, [board]), (desk, [top, board])):
+            self.env["mrp.bom"].create(
+                {
+                    "product_tmpl_id": product.product_tmpl_id.id,
+                    "product_qty": 1,
+                    "bom_line_ids": [
+                        Command.create({"product_id": part.id, "product_qty": 1}) for part in parts
+                    ],
+                }
+            )
+        self._stock(board, 1)
+        desk_mo = self.env["mrp.production"].create({"product_id": desk.id, "product_qty": 1})
+        desk_mo.action_confirm()
+        top_mo = self.env["mrp.production"].search([("product_id", "=", top.id)])
+        self.assertEqual(len(top_mo), 1)
+        self.assertLess(top_mo.schedule_priority, desk_mo.schedule_priority)
+        in_between = self.env["mrp.production"].search(
+            [
+                ("schedule_priority", ">", top_mo.schedule_priority),
+                ("schedule_priority", "<", desk_mo.schedule_priority),
+                ("state", "not in", ("done", "cancel")),
+            ]
+        )
+        self.assertFalse(in_between)
+        (desk_mo | top_mo).action_assign()
+        self.assertEqual(top_mo.reservation_state, "assigned")
+        board_of_desk = desk_mo.move_raw_ids.filtered(lambda m: m.product_id == board)
+        self.assertEqual(board_of_desk.quantity, 0)
