@@ -153,24 +153,37 @@ class MrpProduction(models.Model):
         # sudo: a permutation of schedule positions among open MOs, possibly
         # of other users' or companies' MOs; nothing of them is returned.
         Production = self.sudo()
+        feeds = {}  # feeding MO id: the rank of the first open MO it feeds
         for production in Production.browse(self.ids):
             fed = production.move_dest_ids.raw_material_production_id.filtered(
                 lambda p: p.state not in ("done", "cancel") and p.schedule_priority
             )
-            if not fed:
+            first = min(fed.mapped("schedule_priority"), default=None)
+            if first is not None and first < production.schedule_priority:
+                feeds[production.id] = first
+        if not feeds:
+            return
+        # One window of the Schedule, reordered in one statement: each feeding
+        # MO taken out and put back just before the first MO it feeds.
+        window = Production.search(
+            [
+                ("schedule_priority", ">=", min(feeds.values())),
+                (
+                    "schedule_priority",
+                    "<=",
+                    max(Production.browse(list(feeds)).mapped("schedule_priority")),
+                ),
+                ("state", "not in", ("done", "cancel")),
+            ],
+            order="schedule_priority, id",
+        )
+        order = []
+        for mo in window:
+            if mo.id in feeds:
                 continue
-            first = min(fed.mapped("schedule_priority"))
-            if production.schedule_priority < first:
-                continue
-            between = Production.search(
-                [
-                    ("schedule_priority", ">=", first),
-                    ("schedule_priority", "<", production.schedule_priority),
-                    ("state", "not in", ("done", "cancel")),
-                ],
-                order="schedule_priority",
-            )
-            Production.browse([production.id, *between.ids])._set_ranks()
+            order.extend(f for f, rank in feeds.items() if rank == mo.schedule_priority)
+            order.append(mo.id)
+        Production.browse(order)._set_ranks()
 
     def write(self, vals):
         if not trusted(self.env, MTO_SYNC_CONTEXT):
