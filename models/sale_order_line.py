@@ -334,10 +334,7 @@ class SaleOrderLine(models.Model):
         if mode == "buy":
             if quantity is None:
                 quantity = self._fulfilment_open_qty()
-            seller = self.product_id.with_company(self.order_id.company_id)._select_seller(
-                quantity=quantity, uom_id=self.product_id.uom_id
-            )
-            return seller.partner_id
+            return self._fulfilment_seller(False, quantity).partner_id
         if mode == "outsource":
             boms = (
                 self.env["mrp.bom"]
@@ -585,9 +582,10 @@ class SaleOrderLine(models.Model):
         return productions
 
     def _fulfilment_seller(self, partner, qty):
-        """The vendor line Odoo's buy rule would take at ``partner`` for ``qty``
-        (in the product's unit) today: its minimum quantities, dates and
-        company apply. Empty when ``partner`` has no price for that."""
+        """The vendor line Odoo's buy rule would take at ``partner`` (any vendor
+        when False) for ``qty`` (in the product's unit) today: its minimum
+        quantities, dates and company apply. Empty when none has a price for
+        that."""
         self.ensure_one()
         return self.product_id.with_company(self.order_id.company_id)._select_seller(
             partner_id=partner,
