@@ -40,7 +40,6 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.sql_db import TestCursor
 from odoo.tools import SQL
 
-from .. import prepared
 from ..pg_array import pg_array
 from ..vocabulary import (
     EXCLUSIVE_CONTEXT,
@@ -112,16 +111,12 @@ def rebook_after_commit(registry, product_ids):
         except TooMany:
             exclusive = True
             continue
-        except DatabaseError as error:
+        except OperationalError as error:
             if error.pgcode == errorcodes.LOCK_NOT_AVAILABLE:
                 _logger.info("Re-booking waits for a rebuild; left to the scheduled action.")
                 _trigger_queue_cron(registry)
                 return
-            if error.pgcode in prepared.LOST:
-                _prepared_statements_lost(error)
-            if (error.pgcode in GIVE_WAY or error.pgcode in prepared.LOST) and (
-                attempt < AFTER_COMMIT_TRIES
-            ):
+            if error.pgcode in GIVE_WAY and attempt < AFTER_COMMIT_TRIES:
                 time.sleep(random.uniform(0.01, 0.1 * attempt))
                 continue
             _logger.warning(
@@ -136,19 +131,6 @@ def rebook_after_commit(registry, product_ids):
                 sorted(product_ids),
             )
             return
-
-
-def _prepared_statements_lost(error):
-    """The server forgot this connection's prepared statements: a proxy in
-    front of PostgreSQL that pools transactions. Plain statements from now on;
-    the booking that failed gives way and runs again after the commit."""
-    if prepared.enabled():
-        _logger.warning(
-            "PostgreSQL does not keep this connection's prepared statements (%s): "
-            "bookings run plain statements from now on.",
-            error.pgcode,
-        )
-    prepared.disable()
 
 
 def _trigger_queue_cron(registry):
@@ -224,9 +206,7 @@ class SaleFulfilmentRebook(models.AbstractModel):
             booking._invalidate_booked()
             return False
         except DatabaseError as error:
-            if error.pgcode in prepared.LOST:
-                _prepared_statements_lost(error)
-            elif error.pgcode not in GIVE_WAY:
+            if error.pgcode not in GIVE_WAY:
                 raise
             _logger.debug("Booking of %s gives way: %s", sorted(product_ids), error.pgcode)
             booking._invalidate_booked()
@@ -389,11 +369,6 @@ class SaleFulfilmentRebook(models.AbstractModel):
                     booked = env[self._name]._book_queued(None)
             except TooMany:
                 booked = env[self._name]._book_queued(None, exclusive=True)
-            except DatabaseError as error:
-                if error.pgcode not in prepared.LOST:
-                    raise
-                _prepared_statements_lost(error)
-                booked = env[self._name]._book_queued(None)
         if booked:
             _logger.info("Booked %s products left queued.", len(booked))
         return booked
