@@ -832,13 +832,46 @@ def machine_lines():
     ]
 
 
+def merge_runs(parts):
+    """One phase measured in rounds (``multi-1.json``, ``multi-2.json``...,
+    alternating with the other database) as one run: latencies, errors and
+    log findings put together, counts, seconds and CPU time added up."""
+
+    def merge(values):
+        first = values[0]
+        if isinstance(first, dict):
+            keys = dict.fromkeys(k for v in values for k in v)
+            return {k: merge([v[k] for v in values if k in v]) for k in keys}
+        if isinstance(first, list):
+            return [item for v in values for item in v]
+        if isinstance(first, (int, float)) and not isinstance(first, bool):
+            return sum(values)
+        return first
+
+    run = merge(parts)
+    elapsed = [part["elapsed"] for part in parts]
+    # CPU busy, and the load, weighted by each round's time: not added up.
+    run["cpu_busy"] = sum(p["cpu_busy"] * e for p, e in zip(parts, elapsed)) / sum(elapsed)
+    run["load"] = parts[-1]["load"]
+    run["clients"] = parts[0]["clients"]
+    run["rounds"] = len(parts)
+    return run
+
+
+def load_phase(folder, phase):
+    rounds = sorted(
+        name
+        for name in os.listdir(folder)
+        if name.startswith(phase + "-") and name.endswith(".json")
+    )
+    names = rounds or [f"{phase}.json"]
+    return merge_runs([load_json(os.path.join(folder, name)) for name in names])
+
+
 def cmd_report(args):
     runs = {}
     for label, folder in (("odoo", args.odoo_dir), ("addon", args.addon_dir)):
-        runs[label] = {
-            phase: load_json(os.path.join(folder, f"{phase}.json"))
-            for phase in ("warmup", "single", "multi")
-        }
+        runs[label] = {phase: load_phase(folder, phase) for phase in ("warmup", "single", "multi")}
     check = load_json(args.check) if args.check and os.path.exists(args.check) else None
     multi = {label: runs[label]["multi"] for label in runs}
     single = {label: runs[label]["single"] for label in runs}
@@ -852,11 +885,12 @@ def cmd_report(args):
         out(f"{'addon:':<10} {args.addon_version}")
     m = multi["odoo"]
     out(
-        f"{'run:':<10} {m['clients']} clients for {m['duration']:g} s per database, "
+        f"{'run:':<10} {m['clients']} clients for {m['duration']:g} s per database "
+        f"({m['rounds']} rounds, alternating with the other database), "
         f"{args.workers} workers, {args.products} products of {args.stock:g} units; "
         f"each iteration 1 confirmation, every {VALIDATE_EVERY}rd a delivery, "
         f"every {DRAG_EVERY}th a drag; single client: {single['odoo']['iterations']} "
-        "confirmations"
+        f"confirmations ({single['odoo']['rounds']} rounds, alternating)"
     )
     out()
 

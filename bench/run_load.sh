@@ -2,66 +2,78 @@
 # Load benchmark: many users at once, Odoo alone against Odoo with
 # sale_fulfilment, on real Odoo servers. See bench/LOAD.md.
 #
-#   bench/run_load.sh [--clients 6] [--products 6] [--duration 60] [--workers 4]
-#                     [--stock 100] [--single 30] [--port 8269] [--seed 1]
+#   bench/run_load.sh [--clients 6] [--products 6] [--duration 90] [--workers 4]
+#                     [--stock 100] [--single 30] [--rounds 3] [--port 8269] [--seed 1]
 #
 # Recreates two databases from the template database scripts/test.sh keeps
 # (sf_base_*): sf_load_odoo (Odoo alone) and sf_load_addon (sale_fulfilment
-# installed, with its demo data), seeds both alike through the ORM, then for
-# each in turn: starts Odoo (prefork, --workers, crons off) on 127.0.0.1:--port,
-# warms it up, runs 1 client (--single confirmations), then --clients clients
-# for --duration seconds, and stops it. Then compares the addon's stored
-# statuses and figures with a full rebuild (rolled back) and prints the table.
-# Exits 0 when a target is missed (it prints MISSED); non-zero when the run
-# itself could not be made. About 4 minutes with the defaults on 2 cores.
+# installed, with its demo data), and seeds both alike through the ORM. Starts
+# one Odoo server for each (prefork, --workers, crons off) on 127.0.0.1:--port
+# and --port + 2, warms both up, then measures them in --rounds rounds, one
+# database at a time, in the order odoo-addon, addon-odoo, odoo-addon...: so
+# that a machine that slows down or speeds up during the run weighs on both
+# alike. Each round: 1 client for --single / --rounds confirmations, then
+# --clients clients for --duration / --rounds seconds. Then compares the
+# addon's stored statuses and figures with a full rebuild (rolled back) and
+# prints the table. Exits 0 when a target is missed (it prints MISSED);
+# non-zero when the run itself could not be made. About 6 minutes with the
+# defaults on 2 cores.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 
 CLIENTS=6
 PRODUCTS=6
-DURATION=60
+DURATION=90
 WORKERS=4
 STOCK=100
 SINGLE=30
+ROUNDS=3
 PORT=8269
 SEED=1
 while [ $# -gt 0 ]; do
     case "$1" in
-        --clients | --products | --duration | --workers | --stock | --single | --port | --seed)
+        --clients | --products | --duration | --workers | --stock | --single | --rounds | --port | --seed)
             [ $# -ge 2 ] || die "$1 needs a value"
             name=${1#--}
             printf -v "${name^^}" '%s' "$2"
             shift
             ;;
         -h | --help)
-            sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *) die "unknown argument $1 (see --help)" ;;
     esac
     shift
 done
-for value in "$CLIENTS" "$PRODUCTS" "$DURATION" "$WORKERS" "$SINGLE" "$PORT" "$SEED"; do
+for value in "$CLIENTS" "$PRODUCTS" "$DURATION" "$WORKERS" "$SINGLE" "$ROUNDS" "$PORT" "$SEED"; do
     [[ "$value" =~ ^[0-9]+$ ]] || die "expected a whole number, got $value"
 done
 [ "$PRODUCTS" -ge 2 ] || die "--products must be at least 2 (orders have 2 lines)"
+[ "$ROUNDS" -ge 1 ] || die "--rounds must be at least 1"
+[ "$SINGLE" -ge "$ROUNDS" ] || die "--single must be at least --rounds (confirmations per round)"
 
 prepare
 
 ODOO_DB=sf_load_odoo
 ADDON_DB=sf_load_addon
-URL=http://127.0.0.1:$PORT
 OUT=$CACHE/load
 LOAD=(python "$REPO/bench/load.py")
 rm -rf "$OUT"
 mkdir -p "$OUT/odoo" "$OUT/addon"
 
 # ----------------------------------------------------------------------
-# Servers: at most one at a time; whatever this script started is stopped on exit.
-SERVER_PID=
+# Servers: one per database, both up for the whole measurement (the one not
+# driven idles); whatever this script started is stopped on exit.
+declare -A DB_OF=([odoo]=$ODOO_DB [addon]=$ADDON_DB)
+declare -A PORT_OF=([odoo]=$PORT [addon]=$((PORT + 2)))
+declare -A PID_OF=()
+url_of() { echo "http://127.0.0.1:${PORT_OF[$1]}"; }
+
 stop_server() {
-    [ -n "$SERVER_PID" ] || return 0
-    local pid=$SERVER_PID children
-    SERVER_PID=
+    local mode=$1 pid children
+    pid=${PID_OF[$mode]:-}
+    [ -n "$pid" ] || return 0
+    PID_OF[$mode]=
     if kill -0 "$pid" 2>/dev/null; then
         children=$(pgrep -P "$pid" || true)
         # SIGTERM: Odoo's prefork server lets its workers finish their request.
@@ -99,7 +111,8 @@ cleanup() {
         kill -TERM "$PHASE_PID" 2>/dev/null || true
         wait "$PHASE_PID" 2>/dev/null || true
     fi
-    stop_server
+    stop_server odoo
+    stop_server addon
 }
 trap cleanup EXIT
 
@@ -112,19 +125,21 @@ with socket.socket() as s:
 PY
 }
 
+for port in "$PORT" $((PORT + 1)) $((PORT + 2)) $((PORT + 3)); do
+    port_free "$port" || die "127.0.0.1:$port is in use: choose another --port (it uses 4 from it)"
+done
+
 start_server() {
-    local db=$1 log=$2
-    port_free "$PORT" || die "127.0.0.1:$PORT is in use: choose another --port"
-    port_free $((PORT + 1)) || die "127.0.0.1:$((PORT + 1)) (longpolling) is in use: choose another --port"
-    say "Odoo on $URL for $db: $WORKERS workers, no cron (log: \$SALE_FULFILMENT_CACHE${log#"$CACHE"})"
+    local mode=$1 db=${DB_OF[$1]} port=${PORT_OF[$1]} log=$OUT/$1/odoo.log
+    say "Odoo on $(url_of "$mode") for $db: $WORKERS workers, no cron (log: \$SALE_FULFILMENT_CACHE${log#"$CACHE"})"
     # Not through odoo_bin: $! must be Odoo's own pid to stop it.
     python "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$db" --db-filter="^$db\$" \
         --workers="$WORKERS" --max-cron-threads=0 \
-        --http-interface=127.0.0.1 --http-port="$PORT" --gevent-port=$((PORT + 1)) \
+        --http-interface=127.0.0.1 --http-port="$port" --gevent-port=$((port + 1)) \
         --logfile="$log" --log-level=info --log-handler=werkzeug:WARNING &
-    SERVER_PID=$!
-    bounded 120 "${LOAD[@]}" wait --url "$URL" --timeout 90 \
-        || die "Odoo did not answer on $URL; see $log"
+    PID_OF[$mode]=$!
+    bounded 120 "${LOAD[@]}" wait --url "$(url_of "$mode")" --timeout 90 \
+        || die "Odoo did not answer on $(url_of "$mode"); see $log"
 }
 
 # ----------------------------------------------------------------------
@@ -186,31 +201,43 @@ for db in "$ODOO_DB" "$ADDON_DB"; do
 done
 
 # ----------------------------------------------------------------------
-# One database under load: the same phases, the same random choices, on both.
+# The same phases, the same random choices (seeded by the phase's name), on both.
 drive() {
-    local mode=$1 db=$2 phase=$3 limit=$4
-    shift 4
-    bounded "$limit" "${LOAD[@]}" drive --url "$URL" --db "$db" --mode "$mode" --phase "$phase" \
-        --seed "$SEED" --server-pid "$SERVER_PID" --log "$OUT/$mode/odoo.log" --out "$OUT/$mode/$phase.json" "$@" \
-        || die "the $phase phase on $db failed (server log: $OUT/$mode/odoo.log)"
+    local mode=$1 phase=$2 limit=$3
+    shift 3
+    bounded "$limit" "${LOAD[@]}" drive --url "$(url_of "$mode")" --db "${DB_OF[$mode]}" \
+        --mode "$mode" --phase "$phase" --seed "$SEED" --server-pid "${PID_OF[$mode]}" \
+        --log "$OUT/$mode/odoo.log" --out "$OUT/$mode/$phase.json" "$@" \
+        || die "the $phase phase on ${DB_OF[$mode]} failed (server log: $OUT/$mode/odoo.log)"
 }
 
-run_database() {
-    local mode=$1 db=$2
-    start_server "$db" "$OUT/$mode/odoo.log"
-    say "$db: warm-up ($CLIENTS clients, 2 confirmations each: every worker loads its registry)"
-    drive "$mode" "$db" warmup 300 --clients "$CLIENTS" --iterations 2
-    say "$db: 1 client, $SINGLE confirmations"
-    drive "$mode" "$db" single 300 --clients 1 --iterations "$SINGLE"
-    say "$db: $CLIENTS clients for $DURATION s (confirmations, deliveries, drags)"
-    drive "$mode" "$db" multi $((DURATION + 400)) --clients "$CLIENTS" --duration "$DURATION" --mix
-    # The last requests' after-commit work (re-booking) ends after their answer.
-    sleep 3
-    stop_server
-}
-
-run_database odoo "$ODOO_DB"
-run_database addon "$ADDON_DB"
+start_server odoo
+start_server addon
+for mode in odoo addon; do
+    say "${DB_OF[$mode]}: warm-up ($CLIENTS clients, 2 confirmations each: every worker loads its registry)"
+    drive "$mode" warmup 300 --clients "$CLIENTS" --iterations 2
+done
+SINGLE_ROUND=$((SINGLE / ROUNDS))
+DURATION_ROUND=$(python -c "print($DURATION / $ROUNDS)")
+for round in $(seq "$ROUNDS"); do
+    order=(odoo addon)
+    [ $((round % 2)) = 0 ] && order=(addon odoo)
+    for mode in "${order[@]}"; do
+        say "${DB_OF[$mode]}, round $round of $ROUNDS: 1 client, $SINGLE_ROUND confirmations"
+        drive "$mode" "single-$round" 300 --clients 1 --iterations "$SINGLE_ROUND"
+    done
+done
+for round in $(seq "$ROUNDS"); do
+    order=(odoo addon)
+    [ $((round % 2)) = 0 ] && order=(addon odoo)
+    for mode in "${order[@]}"; do
+        say "${DB_OF[$mode]}, round $round of $ROUNDS: $CLIENTS clients for $DURATION_ROUND s (confirmations, deliveries, drags)"
+        drive "$mode" "multi-$round" $((${DURATION_ROUND%.*} + 400)) \
+            --clients "$CLIENTS" --duration "$DURATION_ROUND" --mix
+    done
+done
+stop_server odoo
+stop_server addon
 
 say "$ADDON_DB: stored statuses and figures against a full rebuild"
 CHECK=$OUT/check.json

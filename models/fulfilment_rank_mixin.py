@@ -126,7 +126,7 @@ class FulfilmentRankMixin(models.AbstractModel):
         )
         moved = records.browse([rid for rid, _rank in changed])
         moved.invalidate_recordset([self._rank_field])
-        moved._on_ranks_changed()
+        moved._on_ranks_changed(reordered={rid: (current[rid], rank) for rid, rank in changed})
         return moved
 
     def write(self, vals):
@@ -154,5 +154,10 @@ class FulfilmentRankMixin(models.AbstractModel):
             )
         )
 
-    def _on_ranks_changed(self):
-        """Hook: the records of ``self`` were given new ranks."""
+    def _on_ranks_changed(self, reordered=None):
+        """Hook: the records of ``self`` were given new ranks.
+
+        ``reordered`` ({id: (old rank, new rank)}) when they were reordered
+        among the ranks they held (a drag); None when a rank was written
+        outright.
+        """

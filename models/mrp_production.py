@@ -190,7 +190,7 @@ class MrpProduction(models.Model):
             self._check_make_to_order_lock(vals)
         return super().write(vals)
 
-    def _on_ranks_changed(self):
+    def _on_ranks_changed(self, reordered=None):
         self._mark_for_booking()
         if not trusted(self.env, RANK_SYNC_CONTEXT) and any(
             p.fulfilment_mode == "make_to_order" and p.sale_line_id for p in self

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
@@ -260,7 +262,67 @@ class SaleOrder(models.Model):
             },
         }
 
-    def _on_ranks_changed(self):
-        self._mark_for_booking()
+    def _on_ranks_changed(self, reordered=None):
+        if reordered:
+            self.env["sale.fulfilment.rebook"]._mark_products(
+                self._fulfilment_reordered_products(reordered)
+            )
+        else:
+            self._mark_for_booking()
         if not trusted(self.env, RANK_SYNC_CONTEXT):
             self.env["sale.fulfilment.priority"]._sync_productions_to_orders()
+
+    def _fulfilment_reordered_products(self, reordered):
+        """Products whose lines changed order among themselves in a reorder
+        (``reordered``: {order id: (old rank, new rank)}): only their booking
+        can change, since a product's lines are booked in rank order.
+
+        A planner drops one order above others: every order in between moves
+        down one place, yet keeps its place among the orders that share its
+        products; only the dropped order's products are re-booked, not the
+        whole page's. Orders ranked outside the reordered span keep their
+        place beside everything. A kit books its components: when a kit line
+        is in the span, every product of the reordered orders is booked, as
+        for a rank written outright.
+        """
+        ranks = [rank for pair in reordered.values() for rank in pair]
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT so.id, so.fulfilment_priority, so.date_order, sol.product_id,
+                       pt.is_storable,
+                       EXISTS (
+                            SELECT 1 FROM mrp_bom b
+                             WHERE b.type = 'phantom' AND b.active
+                               AND (b.product_id = pp.id
+                                    OR (b.product_id IS NULL
+                                        AND b.product_tmpl_id = pp.product_tmpl_id))
+                       ) AS kit
+                  FROM sale_order so
+                  JOIN sale_order_line sol ON sol.order_id = so.id
+                  JOIN product_product pp ON pp.id = sol.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                 WHERE so.state = 'sale' AND sol.display_type IS NULL
+                   AND so.fulfilment_priority BETWEEN %s AND %s
+                """,
+                min(ranks),
+                max(ranks),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        if any(kit for *_row, kit in rows):
+            return self._booking_products().ids
+        orders = defaultdict(set)
+        keys = {}
+        for order_id, rank, date_order, product_id, storable, _kit in rows:
+            if not storable:
+                continue  # nothing booked
+            orders[product_id].add(order_id)
+            old_rank = reordered[order_id][0] if order_id in reordered else rank
+            # The booking's own order: rank, then date, then id.
+            keys[order_id] = ((old_rank, date_order, order_id), (rank, date_order, order_id))
+        return [
+            product_id
+            for product_id, ids in orders.items()
+            if sorted(ids, key=lambda i: keys[i][0]) != sorted(ids, key=lambda i: keys[i][1])
+        ]

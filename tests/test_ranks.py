@@ -1,6 +1,7 @@
 from odoo import Command
 from odoo.tests import tagged
 
+from ..models.sale_fulfilment_rebook import DIRTY_KEY
 from .common import FulfilmentCase
 
 
@@ -49,6 +50,64 @@ class TestRanks(FulfilmentCase):
             self.env["sale.order"].search([("id", "in", orders.ids)], order="fulfilment_priority"),
             orders.browse(list(reversed(orders.ids))),
         )
+
+    def _marked_by(self, func):
+        """The products a step marks for booking (not booked yet)."""
+        self.env.flush_all()
+        self.env.cr.flush()  # book what is pending, so only the step's marks remain
+        func()
+        return set(self.env.cr.precommit.data.get(DIRTY_KEY, ()))
+
+    def test_drop_rebooks_only_the_products_whose_lines_changed_order(self):
+        """A planner drops the last order of a page on top: the orders in
+        between move down one place but keep their order among themselves;
+        only the dropped order's product is booked again."""
+        self._stock(self.chair, 1)
+        first = self._order([(self.chair, 1)])
+        tables = self._order([(self.table, 1)])
+        stools = self._order([(self.leg, 2)])
+        last = self._order([(self.chair, 1)])
+        marked = self._marked_by(lambda: (last | first | tables | stools)._set_ranks())
+        self.assertEqual(marked, {self.chair.id})
+        self.env.cr.flush()
+        self.env.invalidate_all()
+        self.assertEqual(last.order_line.availability_status, "in_stock")
+        self.assertEqual(first.order_line.availability_status, "not_available")
+
+    def test_drop_across_orders_outside_the_page_rebooks_their_products_too(self):
+        """The list sends its own page; the dropped order comes from further
+        down, across an order that is not on the page. The page's order takes
+        the dropped one's old rank, below that order: they share the table.
+        The chair, on the dropped order alone, keeps its place."""
+        on_page = self._order([(self.table, 1)])
+        below = self._order([(self.leg, 1), (self.table, 1)])
+        dropped = self._order([(self.leg, 1), (self.chair, 1)])
+        self.assertTrue(below)
+        marked = self._marked_by(lambda: (dropped | on_page)._set_ranks())
+        self.assertEqual(marked, {self.leg.id, self.table.id})
+
+    def test_a_kit_in_the_span_rebooks_every_product_of_the_moved_orders(self):
+        kit = self._product("Chair and leg kit", sale_ok=True)
+        self.env["mrp.bom"].create(
+            {
+                "product_tmpl_id": kit.product_tmpl_id.id,
+                "type": "phantom",
+                "bom_line_ids": [
+                    Command.create({"product_id": self.chair.id, "product_qty": 1}),
+                    Command.create({"product_id": self.leg.id, "product_qty": 1}),
+                ],
+            }
+        )
+        self._stock(self.chair, 1)
+        self._stock(self.leg, 1)
+        chairs = self._order([(self.chair, 1)])
+        kits = self._order([(kit, 1)])
+        marked = self._marked_by(lambda: (kits | chairs)._set_ranks())
+        self.assertIn(kit.id, marked)
+        self.env.cr.flush()
+        self.env.invalidate_all()
+        self.assertEqual(kits.order_line.availability_status, "in_stock")
+        self.assertEqual(chairs.order_line.availability_status, "not_available")
 
     def test_ties_from_old_data_are_spread(self):
         a, b = self._order([(self.chair, 1)]), self._order([(self.chair, 1)])
