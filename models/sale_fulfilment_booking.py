@@ -767,13 +767,18 @@ class SaleFulfilmentBooking(models.AbstractModel):
                         open=OPEN_MO_STATES,
                         scope=scope,
                     ),
+                    with_count=True,
                 )
             )
-            taken = self.env.cr.fetchone()[0]
+            taken, count = self.env.cr.fetchone()
             if taken is None:
                 raise TooMany()
             if not taken:
                 raise Busy()
+            if not count:
+                # No MO makes or consumes these products (most bookings of a
+                # bought or stocked product): nothing to write.
+                return
         self.env.cr.execute(
             SQL(
                 """

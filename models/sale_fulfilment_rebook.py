@@ -268,9 +268,10 @@ class SaleFulfilmentRebook(models.AbstractModel):
             # Rolling back the savepoint releases the locks taken so far.
             raise Busy()
 
-    def _lock_sql(self, kind, ids, with_rebuild=False, ids_sql=None):
+    def _lock_sql(self, kind, ids, with_rebuild=False, ids_sql=None, with_count=False):
         """The statement taking the locks; it returns one row, true when all
-        were taken. ``ids_sql`` (a query of ids) may stand for ``ids``."""
+        were taken. ``ids_sql`` (a query of ids) may stand for ``ids``;
+        ``with_count`` adds a second column, how many ids there were."""
         fresh = self._fresh()
         lock = SQL("pg_advisory_xact_lock" if fresh else "pg_try_advisory_xact_lock")
         rebuild = SQL(
@@ -289,8 +290,10 @@ class SaleFulfilmentRebook(models.AbstractModel):
             WITH ids(i) AS MATERIALIZED (%(ids)s ORDER BY 1)
             SELECT CASE WHEN (SELECT COUNT(*) FROM ids) > %(limit)s THEN NULL
                         ELSE (SELECT COALESCE(bool_and(%(lock)s), TRUE) FROM ids) END
+                   %(count)s
             """,
             ids=ids_sql,
+            count=SQL(", (SELECT COUNT(*) FROM ids)") if with_count else SQL(),
             limit=LOCK_LIMIT,
             # A waiting lock returns void, which is not NULL: always true.
             lock=SQL("%s(%s, i) IS NOT NULL", lock, LOCK_NAMESPACES[kind])

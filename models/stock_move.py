@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import fields, models
-from odoo.tools import float_compare
+from odoo.tools import SQL, float_compare
 
 from ..vocabulary import ASSIGNING_CONTEXT, COMPONENT_STATUSES, TRUSTED, trusted
 from .fulfilment_booked_mixin import booked_search
@@ -193,14 +193,10 @@ class StockMove(models.Model):
         # Only where there is free stock to serve them: with none, neither these
         # moves nor the ones ahead get anything, and a backlog of waiting
         # deliveries is not re-examined at every confirmation.
-        Quant = self.env["stock.quant"].sudo()
-        places = {(move.product_id, move.location_id) for move in ranked.sudo()}
-        free = {
-            (product, location)
-            for product, location in places
-            if Quant._get_available_quantity(product, location) > 0
-        }
-        ranked = ranked.filtered(lambda m: (m.product_id, m.location_id) in free)
+        free = self._fulfilment_places_with_free_stock(
+            {(move.product_id.id, move.location_id.id) for move in ranked.sudo()}
+        )
+        ranked = ranked.filtered(lambda m: (m.product_id.id, m.location_id.id) in free)
         if not ranked:
             return self.browse()
         candidates = self._fulfilment_ranked_moves(
@@ -218,6 +214,35 @@ class StockMove(models.Model):
                 keys[m.id] < worst.get((m.product_id.id, m.location_id.warehouse_id.id), keys[m.id])
             )
         )
+
+    def _fulfilment_places_with_free_stock(self, places):
+        """The (product id, location id) pairs of ``places`` where a quant in
+        the location or below it holds more than is reserved of it, in one
+        query for all of them.
+
+        A superset of where Odoo's own reservation finds stock (lots, packages
+        and owners are not told apart): a place kept here for nothing only
+        costs the search for the moves ranked ahead. Read in SQL, whatever the
+        user's rights: only the places' existence is used.
+        """
+        if not places:
+            return set()
+        products, locations = zip(*sorted(places))
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT p.product_id, p.location_id
+                  FROM unnest(%s::int[], %s::int[]) AS p(product_id, location_id)
+                  JOIN stock_location l ON l.id = p.location_id
+                  JOIN stock_location ql ON starts_with(ql.parent_path, l.parent_path)
+                  JOIN stock_quant q ON q.location_id = ql.id AND q.product_id = p.product_id
+                 WHERE COALESCE(q.quantity, 0) > COALESCE(q.reserved_quantity, 0)
+                """,
+                list(products),
+                list(locations),
+            )
+        )
+        return set(self.env.cr.fetchall())
 
     def _fulfilment_release_lower_ranked(self):
         """Unreserve lower-ranked moves holding stock that short higher-ranked

@@ -31,6 +31,18 @@ class TestReservationFollowsRanks(FulfilmentCase):
         self.assertEqual(quotation.availability_status, "not_available")
         self.assertEqual(self._reserved(quotation), 2)
 
+    def test_stock_on_a_shelf_below_the_stock_location_serves_higher_ranks_first(self):
+        """Whether there is free stock to hand out in rank order is looked up
+        below the delivery's source location too."""
+        shelf = self.env["stock.location"].create(
+            {"name": "Shelf 1", "location_id": self.stock_location.id}
+        )
+        first = self._order([(self.chair, 2)])
+        self._stock(self.chair, 2, shelf)
+        second = self._order([(self.chair, 2)])
+        self.assertEqual(self._reserved(first), 2)
+        self.assertEqual(self._reserved(second), 0)
+
     def test_check_availability_leaves_what_higher_ranks_need(self):
         """Stock arrives; the lower-ranked order's user presses Check
         Availability first: it takes only what the order above leaves."""
