@@ -188,12 +188,13 @@ class StockMove(models.Model):
 
     def _fulfilment_ranked_ahead(self):
         """Deliveries and components ranked before the ranked moves of ``self``,
-        of the same products, still waiting for stock and not picked."""
+        of the same products, still waiting for stock and not picked: those
+        that the free stock can serve, in rank order."""
         ranked = self._fulfilment_short()
         # Only where there is free stock to serve them: with none, neither these
         # moves nor the ones ahead get anything, and a backlog of waiting
         # deliveries is not re-examined at every confirmation.
-        free = self._fulfilment_places_with_free_stock(
+        free = self._fulfilment_free_stock(
             {(move.product_id.id, move.location_id.id) for move in ranked.sudo()}
         )
         ranked = ranked.filtered(lambda m: (m.product_id.id, m.location_id.id) in free)
@@ -209,40 +210,66 @@ class StockMove(models.Model):
         for move in ranked:
             key = (move.product_id.id, move.location_id.warehouse_id.id)
             worst[key] = max(worst.get(key, keys[move.id]), keys[move.id])
-        return candidates.filtered(
+        ahead = candidates.filtered(
             lambda m: (
                 keys[m.id] < worst.get((m.product_id.id, m.location_id.warehouse_id.id), keys[m.id])
             )
         )
+        # Of a backlog of hundreds waiting, the free stock serves the first few:
+        # Odoo's reservation is asked for those only. Moves from another
+        # location draw on other stock: they are all kept.
+        left = dict(free)
+        served = []
+        for move in ahead.sorted(lambda m: keys[m.id]):
+            place = (move.product_id.id, move.location_id.id)
+            if place in left:
+                if left[place] <= 0:
+                    continue
+                left[place] -= move.product_qty - move._fulfilment_in_product_uom(move.quantity)
+            served.append(move.id)
+        return ahead.browse(served)
 
-    def _fulfilment_places_with_free_stock(self, places):
-        """The (product id, location id) pairs of ``places`` where a quant in
-        the location or below it holds more than is reserved of it, in one
-        query for all of them.
+    def _fulfilment_free_stock(self, places):
+        """{(product id, location id): free quantity} for the pairs of
+        ``places`` that have some, in the product's unit, in one query.
 
-        A superset of where Odoo's own reservation finds stock (lots, packages
-        and owners are not told apart): a place kept here for nothing only
-        costs the search for the moves ranked ahead. Read in SQL, whatever the
-        user's rights: only the places' existence is used.
+        Counted as Odoo's own reservation counts it: everything in the
+        location and below it, less what is reserved, each lot apart (a lot
+        short of stock does not lend another's), the quants without a lot
+        together (Odoo leaves negative quants beside positive ones, and their
+        sum is what is free). Read in SQL, whatever the user's rights: only
+        quantities are compared.
         """
         if not places:
-            return set()
+            return {}
+        self.env["stock.quant"].flush_model(
+            ["product_id", "location_id", "lot_id", "quantity", "reserved_quantity"]
+        )
+        self.env["stock.location"].flush_model(["parent_path"])
         products, locations = zip(*sorted(places))
         self.env.cr.execute(
             SQL(
                 """
-                SELECT DISTINCT p.product_id, p.location_id
-                  FROM unnest(%s::int[], %s::int[]) AS p(product_id, location_id)
-                  JOIN stock_location l ON l.id = p.location_id
-                  JOIN stock_location ql ON starts_with(ql.parent_path, l.parent_path)
-                  JOIN stock_quant q ON q.location_id = ql.id AND q.product_id = p.product_id
-                 WHERE COALESCE(q.quantity, 0) > COALESCE(q.reserved_quantity, 0)
+                SELECT product_id, location_id, SUM(GREATEST(free, 0))::float8
+                  FROM (
+                    SELECT p.product_id, p.location_id, q.lot_id,
+                           SUM(COALESCE(q.quantity, 0) - COALESCE(q.reserved_quantity, 0))
+                               AS free
+                      FROM unnest(%s::int[], %s::int[]) AS p(product_id, location_id)
+                      JOIN stock_location l ON l.id = p.location_id
+                      JOIN stock_location ql ON starts_with(ql.parent_path, l.parent_path)
+                      JOIN stock_quant q
+                           ON q.location_id = ql.id AND q.product_id = p.product_id
+                     GROUP BY p.product_id, p.location_id, q.lot_id
+                  ) per_lot
+                 GROUP BY product_id, location_id
+                HAVING SUM(GREATEST(free, 0)) > 0
                 """,
                 list(products),
                 list(locations),
             )
         )
-        return set(self.env.cr.fetchall())
+        return {(product, location): qty for product, location, qty in self.env.cr.fetchall()}
 
     def _fulfilment_release_lower_ranked(self):
         """Unreserve lower-ranked moves holding stock that short higher-ranked

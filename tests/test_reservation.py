@@ -43,6 +43,45 @@ class TestReservationFollowsRanks(FulfilmentCase):
         self.assertEqual(self._reserved(first), 2)
         self.assertEqual(self._reserved(second), 0)
 
+    def test_free_stock_is_served_to_the_first_waiting_orders_only(self):
+        """A backlog waits; two chairs come in. The next confirmation asks
+        Odoo to reserve for the first waiting order, which the two chairs
+        serve, not for the whole backlog."""
+        waiting = [self._order([(self.chair, 2)]) for _i in range(3)]
+        self._stock(self.chair, 2)
+        last = self._order([(self.chair, 2)], confirm=False)
+        last.action_confirm()
+        self.assertEqual([self._reserved(o) for o in waiting + [last]], [2, 0, 0, 0])
+        # Two more: the second waiting order takes them; the third needs not be asked.
+        self._stock(self.chair, 2)
+        ahead = self._picking(last).move_ids._fulfilment_ranked_ahead()
+        self.assertEqual(ahead, self._picking(waiting[1]).move_ids)
+
+    def test_negative_quants_beside_positive_ones_leave_nothing_free(self):
+        """Odoo leaves a negative quant beside a positive one when two
+        reservations met on the same quant: together they hold nothing."""
+        self._stock(self.chair, 4)
+        self.env["stock.quant"].sudo().create(
+            {"product_id": self.chair.id, "location_id": self.stock_location.id, "quantity": -4}
+        )
+        quants = self.env["stock.quant"].search(
+            [("product_id", "=", self.chair.id), ("location_id", "=", self.stock_location.id)]
+        )
+        self.assertEqual(sorted(quants.mapped("quantity")), [-4, 4])
+        self.assertEqual(
+            self.env["stock.move"]._fulfilment_free_stock(
+                {(self.chair.id, self.stock_location.id)}
+            ),
+            {},
+        )
+        self._stock(self.chair, 1)
+        self.assertEqual(
+            self.env["stock.move"]._fulfilment_free_stock(
+                {(self.chair.id, self.stock_location.id)}
+            ),
+            {(self.chair.id, self.stock_location.id): 1.0},
+        )
+
     def test_check_availability_leaves_what_higher_ranks_need(self):
         """Stock arrives; the lower-ranked order's user presses Check
         Availability first: it takes only what the order above leaves."""
