@@ -203,17 +203,23 @@ class SaleFulfilmentBooking(models.AbstractModel):
                         WHERE bl.bom_id = b.id AND bl.product_id = ANY(%(ids)s::int[])))""",
                 ids=ids,
             )
+        # From the kit bills of materials (few, often none) to their products'
+        # confirmed lines: not from every line of the products, which grows
+        # with the orders.
         self.env.cr.execute(
             SQL(
                 """
                 SELECT DISTINCT pp.id
-                  FROM sale_order_line sol
-                  JOIN sale_order so ON so.id = sol.order_id
-                  JOIN product_product pp ON pp.id = sol.product_id
-                  JOIN mrp_bom b ON b.type = 'phantom' AND b.active
-                       AND (b.product_id = pp.id
-                            OR (b.product_id IS NULL AND b.product_tmpl_id = pp.product_tmpl_id))
-                 WHERE so.state = 'sale' AND sol.display_type IS NULL AND %s
+                  FROM mrp_bom b
+                  JOIN product_product pp
+                       ON b.product_id = pp.id
+                          OR (b.product_id IS NULL AND b.product_tmpl_id = pp.product_tmpl_id)
+                 WHERE b.type = 'phantom' AND b.active AND %s
+                   AND EXISTS (
+                        SELECT 1 FROM sale_order_line sol
+                          JOIN sale_order so ON so.id = sol.order_id
+                         WHERE sol.product_id = pp.id AND so.state = 'sale'
+                           AND sol.display_type IS NULL)
                 """,
                 related,
             )
