@@ -51,7 +51,7 @@ class TestReservationFollowsRanks(FulfilmentCase):
         self._stock(self.chair, 2)
         last = self._order([(self.chair, 2)], confirm=False)
         last.action_confirm()
-        self.assertEqual([self._reserved(o) for o in waiting + [last]], [2, 0, 0, 0])
+        self.assertEqual([self._reserved(o) for o in [*waiting, last]], [2, 0, 0, 0])
         # Two more: the second waiting order takes them; the third needs not be asked.
         self._stock(self.chair, 2)
         ahead = self._picking(last).move_ids._fulfilment_ranked_ahead()
