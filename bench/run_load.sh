@@ -3,7 +3,7 @@
 # sale_fulfilment, on real Odoo servers. See bench/LOAD.md.
 #
 #   bench/run_load.sh [--clients 6] [--products 6] [--duration 90] [--workers 4]
-#                     [--stock 100] [--single 30] [--rounds 3] [--port 8269] [--seed 1]
+#                     [--stock 100] [--single 60] [--rounds 3] [--port 8269] [--seed 1]
 #
 # Recreates two databases from the template database scripts/test.sh keeps
 # (sf_base_*): sf_load_odoo (Odoo alone) and sf_load_addon (sale_fulfilment
@@ -25,7 +25,7 @@ PRODUCTS=6
 DURATION=90
 WORKERS=4
 STOCK=100
-SINGLE=30
+SINGLE=60
 ROUNDS=3
 PORT=8269
 SEED=1
