@@ -1305,6 +1305,21 @@ def measure_drag(registry, args):
         ranked = [row[0] for row in cr.fetchall()]
         middle = len(ranked) // 2
         jumped = ranked[max(0, middle - (PAGE - 1)) : middle]
+        # The first order below the page that shares a product with it: a drop
+        # re-books only the products whose lines change order, and an order
+        # sharing none with the page would re-book nothing.
+        cr.execute(
+            """
+            SELECT so.id FROM sale_order so
+              JOIN sale_order_line sol ON sol.order_id = so.id
+             WHERE so.id = ANY(%s)
+               AND sol.product_id IN (SELECT product_id FROM sale_order_line
+                                       WHERE order_id = ANY(%s))
+            """,
+            [ranked[middle:], jumped],
+        )
+        sharing = {row[0] for row in cr.fetchall()}
+        middle = next((i for i in range(middle, len(ranked)) if ranked[i] in sharing), middle)
         dragged = env["sale.order"].browse(ranked[middle])
         orders = dragged | env["sale.order"].browse(jumped)
         cr.execute(
@@ -1326,8 +1341,9 @@ def measure_drag(registry, args):
             cr.precommit.run()
     out()
     out(
-        f"Drag: order {name} (rank {middle + 1:,} of {len(ranked):,}) dropped above the "
-        f"{len(jumped)} orders ranked just before it (one page of {PAGE}): "
+        f"Drag: order {name} (rank {middle + 1:,} of {len(ranked):,}, the first below the "
+        f"page that shares a product with it) dropped above the {len(jumped)} orders of "
+        f"a page of {PAGE}: "
         f"(order | orders_above)._set_ranks() then cr.precommit.run(); {len(moved)} orders "
         f"change rank; their products: {products:,}, holding {lines:,} sale lines; "
         f"re-booked (their lines changed order): {rebooked:,}."
