@@ -290,14 +290,7 @@ class SaleOrder(models.Model):
             SQL(
                 """
                 SELECT so.id, so.fulfilment_priority, so.date_order, sol.product_id,
-                       pt.is_storable,
-                       EXISTS (
-                            SELECT 1 FROM mrp_bom b
-                             WHERE b.type = 'phantom' AND b.active
-                               AND (b.product_id = pp.id
-                                    OR (b.product_id IS NULL
-                                        AND b.product_tmpl_id = pp.product_tmpl_id))
-                       ) AS kit
+                       pt.is_storable
                   FROM sale_order so
                   JOIN sale_order_line sol ON sol.order_id = so.id
                   JOIN product_product pp ON pp.id = sol.product_id
@@ -310,11 +303,13 @@ class SaleOrder(models.Model):
             )
         )
         rows = self.env.cr.fetchall()
-        if any(kit for *_row, kit in rows):
+        # The booking's own kit lookup: kit products among these lines.
+        kits = self.env["sale.fulfilment.booking"]._fetch_kit_products({row[3] for row in rows})
+        if {row[3] for row in rows} & set(kits):
             return self._booking_products().ids
         orders = defaultdict(set)
         keys = {}
-        for order_id, rank, date_order, product_id, storable, _kit in rows:
+        for order_id, rank, date_order, product_id, storable in rows:
             if not storable:
                 continue  # nothing booked
             orders[product_id].add(order_id)
