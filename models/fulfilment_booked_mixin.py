@@ -63,7 +63,7 @@ class FulfilmentBookedMixin(models.AbstractModel):
             # The rows are read past the ORM: whoever may not read the records
             # reads nothing of them, as with a stored field (their record rules:
             # own documents, companies).
-            self.browse(ids).check_access("read")
+            self._check_booked_read_access(ids)
             columns = [column for column, _default in self._booked_fields.values()]
             self.env.cr.execute(
                 SQL(
@@ -79,6 +79,21 @@ class FulfilmentBookedMixin(models.AbstractModel):
             for i, (fname, (_column, default)) in enumerate(self._booked_fields.items()):
                 value = row[i] if row else None
                 record[fname] = default if value is None else value
+
+    def _check_booked_read_access(self, ids):
+        """Raise AccessError unless the user may read every record of ``ids``.
+
+        ``check_access`` evaluates record rules in Python (``filtered_domain``):
+        reading the rules' one field (``company_id``) fetched every column of
+        the records, a hundred on a sales order, at each read of a list. A
+        search applies the same rules in SQL; ``check_access`` still raises,
+        with Odoo's own message, when a record is missing from it.
+        """
+        if self.env.su:
+            return
+        readable = self.with_context(active_test=False)._search([("id", "in", ids)])
+        if len(set(readable)) < len(ids):
+            self.browse(ids).check_access("read")
 
     def _search_booked(self, fname, operator, value):
         column, default = self._booked_fields[fname]
