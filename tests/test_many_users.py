@@ -177,6 +177,50 @@ class TestManyUsers(TransactionCase):
                     self._stock(env, "bench", -5)
                     env["sale.order"].browse([self.data["first"], self.data["second"]])._set_ranks()
 
+    def test_drag_and_line_edit_of_the_same_product_end_as_a_full_booking(self):
+        """A planner drags the second order first while a salesman cuts the
+        first order's line from 5 to 2: both transactions start before either
+        commits, in both commit orders. Whichever writes second is retried, as
+        Odoo retries a request that could not serialize."""
+        self._committed(lambda env: self._stock(env, "bench", 5))
+
+        def edit(env):
+            env["sale.order"].browse(self.data["first"]).order_line.product_uom_qty = 2
+
+        for drag_first in (True, False):
+            with self.subTest(drag_first=drag_first):
+                retried = 0
+                with self.registry.cursor() as drag_cr, self.registry.cursor() as edit_cr:
+                    drag_cr.execute("SELECT 1")
+                    edit_cr.execute("SELECT 1")
+                    steps = [(drag_cr, self._drag_second_first), (edit_cr, edit)]
+                    if not drag_first:
+                        steps.reverse()
+                    for cr, step in steps:
+                        try:
+                            step(self._env(cr))
+                            cr.commit()
+                        except SerializationFailure:
+                            retried += 1
+                            cr.rollback()
+                            step(self._env(cr))
+                            cr.commit()
+                # Both saves landed: the edit and the drag.
+                self.assertEqual(retried, 1, "the second writer of the orders is retried")
+                with self.registry.cursor() as cr:
+                    first = self._env(cr)["sale.order"].browse(self.data["first"])
+                    self.assertEqual(first.order_line.product_uom_qty, 2)
+                # Five benches: the second order, now first, takes them all.
+                self.assertEqual(self._status_of("second"), "in_stock")
+                self.assertEqual(self._status_of("first"), "not_available")
+                self.assertEqual(self._stored("bench"), self._rebuilt("bench"))
+                self.assertEqual(self._queued(), 0)
+                # Back to the start for the other order of commits.
+                with self.registry.cursor() as cr:
+                    env = self._env(cr)
+                    env["sale.order"].browse(self.data["first"]).order_line.product_uom_qty = 5
+                    env["sale.order"].browse([self.data["first"], self.data["second"]])._set_ranks()
+
     def test_different_products_do_not_wait(self):
         """One user's transaction holds the bench's booking open; another
         user's save of stools books and commits at once."""
