@@ -214,6 +214,22 @@ class Pool:
         take = self.take
         return [take(demand) for demand in demands]
 
+    def left(self):
+        """Return (stock left, [Supply with what is left of it]) in walk order,
+        without the supplies used up.
+
+        ``Pool(*pool.left(), pool.rounding)`` continues the walk exactly where
+        this pool stands: quantities are whole units of the rounding, which
+        convert back to the same units.
+        """
+        to_qty = self._to_qty
+        supplies = [
+            Supply(supply[0], to_qty(units), supply[2])
+            for supply, units in zip(self._supplies[self._next :], self._left[self._next :])
+            if units > 0
+        ]
+        return to_qty(self._stock), supplies
+
     def remaining(self):
         """Return (stock left, {supply key: quantity left}) as floats.
 

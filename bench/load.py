@@ -644,7 +644,9 @@ RESULT_TABLES = {
     "sale_fulfilment_production_availability": ("id",),
     "sale_fulfilment_stock": ("product_id", "warehouse_id"),
 }
-NOT_RESULTS = {"id", "create_uid", "create_date", "write_uid", "write_date"}
+# pool_state is the booking's own bookkeeping (what it left of each pool), not
+# a result: a full rebuild clears it.
+NOT_RESULTS = {"id", "create_uid", "create_date", "write_uid", "write_date", "pool_state"}
 
 
 def normalize(value):

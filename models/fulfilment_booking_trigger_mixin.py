@@ -1,5 +1,7 @@
 from odoo import api, models
 
+from .sale_fulfilment_rebook import OTHER
+
 
 class FulfilmentBookingTriggerMixin(models.AbstractModel):
     """Marks products for booking when records that feed the booking change.
@@ -20,9 +22,25 @@ class FulfilmentBookingTriggerMixin(models.AbstractModel):
         """The products whose booking these records feed."""
         return self.product_id
 
-    def _mark_for_booking(self):
-        if self:
-            self.env["sale.fulfilment.rebook"]._mark_products(self._booking_products().ids)
+    def _booking_mark_kinds(self, vals=None):
+        """{kind: records}: why these records mark their products (the kinds of
+        ``sale.fulfilment.rebook``), on create and delete (``vals`` None) or on
+        a write of ``vals``. Anything may move a status unless a model says
+        otherwise."""
+        return {OTHER: self}
+
+    def _booking_marks(self, vals=None):
+        """[(kind, products)] of these records, as they are now."""
+        return [
+            (kind, records._booking_products())
+            for kind, records in self._booking_mark_kinds(vals).items()
+            if records
+        ]
+
+    def _mark_for_booking(self, marks=None):
+        rebook = self.env["sale.fulfilment.rebook"]
+        for kind, products in self._booking_marks() if marks is None else marks:
+            rebook._mark_products(products.ids, kind)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -33,12 +51,11 @@ class FulfilmentBookingTriggerMixin(models.AbstractModel):
     def write(self, vals):
         if not self._booking_inputs.intersection(vals):
             return super().write(vals)
-        before = self._booking_products()
+        before = self._booking_marks(vals)
         res = super().write(vals)
         # Odoo may delete some of the records during their own write (the moves
         # of an MO's by-product whose product changes).
-        after = self.exists()._booking_products()
-        self.env["sale.fulfilment.rebook"]._mark_products((before | after).ids)
+        self._mark_for_booking(before + self.exists()._booking_marks(vals))
         return res
 
     def unlink(self):

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from odoo import api, models
 from odoo.tools import SQL
 
+from .. import pool_state
 from ..booking import EXPECTED, Pool, Supply
 from ..pg_array import pg_array
 from ..vocabulary import OPEN_MO_STATES, SEVERITY
@@ -87,8 +88,23 @@ class SaleFulfilmentBooking(models.AbstractModel):
             | {row["product_id"] for row in components}
             | {key[0] for key in on_hand}
             | {key[0] for key in supplies}
+            | {key[0] for key in expected_totals}
             | {comp for parts in kits.values() for comp, _qty in parts}
         )
+
+        # What each pool was built from, before the adjustment below: a booking
+        # of orders appended at the bottom goes on from the pool's state only
+        # when these are unchanged (pool_state).
+        keep_state = product_ids is not None and not kits
+        inputs = {}
+        if keep_state:
+            for key in set(on_hand) | set(in_stock) | set(supplies) | set(expected_totals):
+                inputs[key] = pool_state.inputs_signature(
+                    on_hand.get(key, 0.0),
+                    in_stock.get(key, 0.0),
+                    expected_totals.get(key, 0.0),
+                    supplies.get(key, ()),
+                )
 
         # Done make-to-order output waits in stock for its own line.
         for line in lines:
@@ -121,14 +137,30 @@ class SaleFulfilmentBooking(models.AbstractModel):
 
         line_results, move_results = {}, {}
         supply_info = {}
-        for key in set(demands) | set(component_demands):
+        states = {}
+        keys = set(demands) | set(component_demands)
+        if keep_state:
+            keys |= set(inputs)
+            line_ranks = {line["id"]: line for line in lines}
+        for key in keys:
             pool_supplies = []
             for supply in supplies.get(key, ()):
                 supply_info[supply["id"]] = supply
                 pool_supplies.append(Supply(supply["id"], supply["qty"], supply["date"]))
             pool = Pool(max(on_hand.get(key, 0.0), 0.0), pool_supplies, rounding[key[0]])
-            for booking in pool.book(demands.get(key, ())):
+            key_demands = demands.get(key, ())
+            for booking in pool.book(key_demands):
                 line_results[booking.key] = booking
+            # A pool that also serves MO components keeps no state: they book
+            # after every sales line, so an appended line would change them.
+            if keep_state and key not in component_demands and key[1]:
+                last = line_ranks[key_demands[-1][0]] if key_demands else None
+                states[key] = pool_state.dump(
+                    pool,
+                    last and self._line_rank(last),
+                    supply_info,
+                    inputs.get(key) or pool_state.inputs_signature(0.0, 0.0, 0.0, ()),
+                )
             for booking in pool.book(component_demands.get(key, ())):
                 move_results[booking.key] = booking
 
@@ -138,7 +170,114 @@ class SaleFulfilmentBooking(models.AbstractModel):
             lines, line_results, supply_info, kits, rounding, partial=product_ids is not None
         )
         self._write_components(components, move_results, product_ids)
-        self._write_figures(product_ids, lines, components, in_stock, expected_totals, kits)
+        self._write_figures(product_ids, lines, components, in_stock, expected_totals, kits, states)
+
+    @api.model
+    def _book_appended(self, product_ids, order_ids):
+        """Book the lines of ``order_ids``, confirmed at the bottom of the ranks
+        in this transaction, for those of ``product_ids`` whose pools kept their
+        state (``pool_state``); return the products booked.
+
+        Nothing ranked above these orders changes: their lines go on from what
+        the last booking left, without reading the lines above. A product is
+        left to the full booking when any of its pools lacks a state, serves
+        MO components, ranks a line after these orders, or was built from other
+        stock or supplies than the state records; when one of the orders' lines
+        was booked before or is made to order.
+
+        The caller has marked only these orders' records for these products and
+        holds their locks; this bumps their booking clocks as ``_rebook`` does.
+        """
+        product_ids = sorted(product_ids)
+        if not product_ids:
+            return set()
+        self.env.flush_all()
+        self._bump_clocks(product_ids)
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                SELECT product_id, warehouse_id, committed_qty, pool_state
+                  FROM sale_fulfilment_stock WHERE product_id = ANY(%s::int[])
+                """,
+                pg_array(product_ids),
+            )
+        )
+        rows = {(pid, wid): (committed, state) for pid, wid, committed, state in cr.fetchall()}
+        pids = SQL("ANY(%s::int[])", pg_array(product_ids))
+
+        def product_filter(column):
+            return SQL("%s = %s", SQL.identifier(*column), pids)
+
+        with self._planner_settings(join_collapse_limit=1, from_collapse_limit=1):
+            in_stock, on_hand = self._fetch_on_hand(product_filter)
+            supplies, expected = self._fetch_supplies(product_filter)
+            lines = []
+            if order_ids:
+                lines = self._fetch_sale_demands(
+                    product_filter, partial=True, order_ids=list(order_ids)
+                )
+        by_product = defaultdict(list)
+        for line in lines:
+            by_product[line["product_id"]].append(line)
+
+        ready = set()
+        for pid in product_ids:
+            plines = by_product.get(pid, [])
+            if any(line["availability_status"] or line["mto_name"] for line in plines):
+                continue  # booked before, or made to order: the full booking decides
+            # Every pool of the product, not only those of the appended lines:
+            # the marks may come from a change of stock elsewhere.
+            keys = {key for key in rows if key[0] == pid}
+            for figures in (on_hand, in_stock, supplies, expected):
+                keys |= {key for key in figures if key[0] == pid}
+            after = defaultdict(list)
+            for line in plines:
+                if line["open"]:
+                    key = (pid, line["warehouse_id"])
+                    keys.add(key)
+                    after[key].append(line["rank_priority"])
+            if all(
+                rows.get(key, (None, None))[1]
+                and rows[key][1]["inputs"]
+                == pool_state.inputs_signature(
+                    on_hand.get(key, 0.0),
+                    in_stock.get(key, 0.0),
+                    expected.get(key, 0.0),
+                    supplies.get(key, ()),
+                )
+                and all(pool_state.ranks_before(rows[key][1], rank) for rank in after[key])
+                for key in keys
+            ):
+                ready.add(pid)
+        if not ready:
+            return set()
+
+        results, supply_info, changes = {}, {}, {}
+        for key in sorted({(line["product_id"], line["warehouse_id"]) for line in lines}):
+            if key[0] not in ready or key not in rows or not rows[key][1]:
+                continue
+            key_lines = [
+                line
+                for line in lines
+                if (line["product_id"], line["warehouse_id"]) == key and line["open"]
+            ]
+            if not key_lines:
+                continue
+            pool, info = pool_state.load(rows[key][1])
+            supply_info.update(info)
+            for booking in pool.book((line["id"], line["open_qty"]) for line in key_lines):
+                results[booking.key] = booking
+            state = pool_state.dump(
+                pool, self._line_rank(key_lines[-1]), supply_info, rows[key][1]["inputs"]
+            )
+            committed = (rows[key][0] or 0.0) + sum(line["open_qty"] for line in key_lines)
+            changes[key] = (committed, state)
+        ready_lines = [line for line in lines if line["product_id"] in ready]
+        # No kit among them: the rounding is only read for kit lines.
+        self._write_sale_lines(ready_lines, results, supply_info, {}, {}, partial=True)
+        self.env["sale.fulfilment.stock"]._append_figures(changes)
+        return ready
 
     @contextmanager
     def _planner_settings(self, **settings):
@@ -295,8 +434,13 @@ class SaleFulfilmentBooking(models.AbstractModel):
             filter=product_filter(("m", "product_id")),
         )
 
-    def _fetch_sale_demands(self, product_filter, kits=None, partial=False):
-        """Open lines in rank order, and lines whose stored status is stale."""
+    def _fetch_sale_demands(self, product_filter, kits=None, partial=False, order_ids=None):
+        """Open lines in rank order, and lines whose stored status is stale
+        (of ``order_ids`` only, when given).
+
+        A booking of a few products (``partial``) also reads each line's rank,
+        for the state it keeps of each pool (``pool_state``).
+        """
         self.env.cr.execute(
             SQL(
                 """
@@ -315,7 +459,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                        COALESCE(dlv.qty, sol.qty_delivered / lu.factor * pu.factor)
                            AS delivered_qty,
                        a.status AS availability_status, a.date AS availability_date,
-                       a.missing_qty, a.details::text AS details,
+                       a.missing_qty, a.details::text AS details, %(rank)s
                        mto.open AS mto_open, mto.date AS mto_date,
                        COALESCE(mto.done_qty, 0) AS mto_done_qty, mto.names AS mto_name
                   FROM sale_order_line sol
@@ -338,7 +482,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                            AND mp.state != 'cancel' AND %(mto_filter)s
                          GROUP BY mp.sale_line_id
                   ) mto ON mto.sale_line_id = sol.id
-                 WHERE %(filter)s
+                 WHERE %(filter)s AND %(orders)s
                    AND (
                         (so.state = 'sale' AND sol.display_type IS NULL
                          AND pt.type = 'consu'
@@ -353,6 +497,15 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 delivered=self._delivered_join(product_filter, partial),
                 mto_filter=product_filter(("mp", "product_id")),
                 kits=pg_array(sorted(kits or ())),
+                rank=SQL(
+                    "so.fulfilment_priority AS rank_priority, so.date_order AS rank_date,"
+                    " sol.sequence AS rank_sequence,"
+                )
+                if partial
+                else SQL(),
+                orders=SQL("TRUE")
+                if order_ids is None
+                else SQL("sol.order_id = ANY(%s::int[])", pg_array(sorted(order_ids))),
             )
         )
         lines = self.env.cr.dictfetchall()
@@ -367,6 +520,17 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 line["open_qty"], max(line["mto_done_qty"] - line["delivered_qty"], 0.0)
             )
         return lines
+
+    @staticmethod
+    def _line_rank(line):
+        """A line's place in the booking's order (``_fetch_sale_demands(partial=True)``)."""
+        return (
+            line["rank_priority"],
+            line["rank_date"],
+            line["order_id"],
+            line["rank_sequence"],
+            line["id"],
+        )
 
     def _fetch_component_demands(self, product_filter):
         self.env.cr.execute(
@@ -822,8 +986,9 @@ class SaleFulfilmentBooking(models.AbstractModel):
         )
         self._invalidate_booked()
 
-    def _write_figures(self, product_ids, lines, components, in_stock, expected, kits):
-        """Replace the Stock figures of the products, one row per warehouse.
+    def _write_figures(self, product_ids, lines, components, in_stock, expected, kits, states):
+        """Replace the Stock figures of the products, one row per warehouse,
+        with the state each pool was left in (``pool_state``).
 
         A kit line commits its components, not the kit.
         """
@@ -837,7 +1002,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
         for move in components:
             committed[(move["product_id"], move["warehouse_id"])] += move["qty"]
         self.env["sale.fulfilment.stock"]._replace_figures(
-            product_ids, in_stock, expected, committed
+            product_ids, in_stock, expected, committed, states
         )
 
     # ------------------------------------------------------------------

@@ -52,6 +52,14 @@ from ..vocabulary import (
 _logger = logging.getLogger(__name__)
 
 DIRTY_KEY = "sale_fulfilment.dirty_products"
+# Why products were marked (``_mark_products``), for the booking of orders
+# appended at the bottom of the ranks (``_book_appended``): by records of those
+# orders; by changes that cannot move a status unless the stock or supplies
+# their pools are built from change, which that booking checks (reservations);
+# by anything else, which needs the full booking.
+APPENDED, CHECKED, OTHER = "appended", "checked", "other"
+MARK_KINDS_KEY = "sale_fulfilment.mark_kinds"
+APPENDED_ORDERS_KEY = "sale_fulfilment.appended_orders"
 AFTER_COMMIT_KEY = "sale_fulfilment.rebook_after_commit"
 REBUILD_KEY = "sale_fulfilment.rebuild_after_commit"
 # Advisory lock keys: one bigint for the rebuild, (namespace, id) pairs for the rest.
@@ -152,13 +160,26 @@ class SaleFulfilmentRebook(models.AbstractModel):
     # Marking, in the user's transaction
     # ------------------------------------------------------------------
     @api.model
-    def _mark_products(self, product_ids):
-        """Book these products at the end of the transaction."""
+    def _note_appended_orders(self, order_ids):
+        """These sales orders were put at the bottom of the ranks in this
+        transaction: marks by their records are APPENDED."""
+        self.env.cr.precommit.data.setdefault(APPENDED_ORDERS_KEY, set()).update(order_ids)
+
+    def _appended_orders(self):
+        return self.env.cr.precommit.data.get(APPENDED_ORDERS_KEY, set())
+
+    @api.model
+    def _mark_products(self, product_ids, kind=OTHER):
+        """Book these products at the end of the transaction; ``kind`` says why
+        they were marked (APPENDED, CHECKED or OTHER)."""
         product_ids = {pid for pid in product_ids if pid}
         if not product_ids:
             return
         cr = self.env.cr
         data = cr.precommit.data
+        kinds = data.setdefault(MARK_KINDS_KEY, {})
+        for pid in product_ids:
+            kinds.setdefault(pid, set()).add(kind)
         if self.env.context.get(NO_REBOOK_CONTEXT):
             # A mass import: one rebuild once it is committed, not a booking per
             # transaction.
@@ -186,22 +207,34 @@ class SaleFulfilmentRebook(models.AbstractModel):
         while data.get(DIRTY_KEY):
             product_ids = data[DIRTY_KEY]
             data[DIRTY_KEY] = set()
-            if not self._book_in_transaction(product_ids):
+            kinds = data.pop(MARK_KINDS_KEY, {})
+            appendable = {pid for pid in product_ids if OTHER not in kinds.get(pid, (OTHER,))}
+            if not self._book_in_transaction(product_ids, appendable):
                 left |= product_ids
             self.env.flush_all()
         data.pop(DIRTY_KEY, None)
+        data.pop(MARK_KINDS_KEY, None)
         if left:
             self._enqueue(left)
 
-    def _book_in_transaction(self, product_ids):
-        """Book ``product_ids`` in the current transaction; False when it gave way."""
+    def _book_in_transaction(self, product_ids, appendable=()):
+        """Book ``product_ids`` in the current transaction; False when it gave way.
+
+        Those of ``appendable`` (marked only by orders appended at the bottom of
+        the ranks, or by reservations) go on from their pools' state when it
+        allows (``_book_appended``); the others are booked in full.
+        """
         cr = self.env.cr
         booking = self.env["sale.fulfilment.booking"]
         try:
             with cr.savepoint(flush=False):
                 scope, kits = booking._booking_scope(product_ids)
                 self._lock("product", scope, with_rebuild=True)
-                booking._rebook(sorted(scope), kits=kits)
+                done = set()
+                if appendable and not kits:
+                    done = booking._book_appended(set(appendable) & scope, self._appended_orders())
+                if scope - done:
+                    booking._rebook(sorted(scope - done), kits=kits)
         except Busy:
             booking._invalidate_booked()
             return False

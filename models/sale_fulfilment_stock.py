@@ -1,3 +1,4 @@
+import json
 from collections import defaultdict
 
 from odoo import api, fields, models
@@ -95,6 +96,13 @@ class SaleFulfilmentStock(models.Model):
     can_outsource = fields.Boolean(
         compute="_compute_can_outsource",
         help="The product has a subcontracting bill of materials.",
+    )
+
+    # What the last booking left of the product's pool in the warehouse
+    # (``pool_state``): orders confirmed at the bottom of the ranks book from
+    # it. Internal to the booking, never shown, never read by the ORM.
+    pool_state = fields.Json(
+        string="Left after booking", readonly=True, prefetch=False, groups="base.group_no_one"
     )
 
     _sql_constraints = [
@@ -215,10 +223,51 @@ class SaleFulfilmentStock(models.Model):
         return self.env["sale.order.line.fulfilment"]._action_open(lines, mode)
 
     @api.model
-    def _replace_figures(self, product_ids, in_stock, expected, committed):
+    def _append_figures(self, changes):
+        """Write what orders appended at the bottom of the ranks commit, and the
+        state they leave each pool in: {(product, warehouse): (Committed,
+        pool_state data)}. Stock, Expected and safety stock are unchanged: the
+        booking checked that the pools were built from the same stock."""
+        if not changes:
+            return
+        keys = sorted(changes)
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE sale_fulfilment_stock s
+                   SET committed_qty = v.committed,
+                       calculated_stock_qty = s.in_stock_qty + s.expected_qty - v.committed
+                                              - s.safety_stock_qty,
+                       missing_qty = GREATEST(0, v.committed + s.safety_stock_qty
+                                                 - s.in_stock_qty - s.expected_qty),
+                       pool_state = v.state::jsonb,
+                       write_uid = %s, write_date = now() at time zone 'UTC'
+                  FROM unnest(%s::int[], %s::int[], %s::float8[], %s::text[])
+                       AS v(product_id, warehouse_id, committed, state)
+                 WHERE s.product_id = v.product_id AND s.warehouse_id = v.warehouse_id
+                """,
+                self.env.uid,
+                pg_array(key[0] for key in keys),
+                pg_array(key[1] for key in keys),
+                pg_array(changes[key][0] for key in keys),
+                pg_array(self._state_text(changes[key][1]) for key in keys),
+            )
+        )
+        self.invalidate_model()
+        self.env["product.product"].invalidate_model([*FIGURES, "calculated_stock_qty"])
+
+    @staticmethod
+    def _state_text(state):
+        return None if state is None else json.dumps(state)
+
+    @api.model
+    def _replace_figures(self, product_ids, in_stock, expected, committed, states=None):
         """Bring the rows of ``product_ids`` (all if None) up to date, writing only
-        the rows that changed, in at most five statements."""
+        the rows that changed, in at most five statements. ``states``: what the
+        booking left of each pool ({(product, warehouse): pool_state data});
+        a row without one keeps none."""
         cr = self.env.cr
+        states = states or {}
         only = SQL("TRUE")
         if product_ids is not None:
             only = SQL("product_id = ANY(%s::int[])", pg_array(product_ids))
@@ -244,19 +293,22 @@ class SaleFulfilmentStock(models.Model):
             SQL(
                 """
                 SELECT id, product_id, warehouse_id,
-                       in_stock_qty, expected_qty, committed_qty, safety_stock_qty
+                       in_stock_qty, expected_qty, committed_qty, safety_stock_qty,
+                       pool_state
                   FROM sale_fulfilment_stock WHERE %s
                 """,
                 only,
             )
         )
         stale, changed = [], []
-        for row_id, pid, wid, *old in cr.fetchall():
+        for row_id, pid, wid, *old, old_state in cr.fetchall():
             new = figures.pop((pid, wid), None)
             if new is None:
                 stale.append(row_id)
-            elif any(abs(a - b) > 1e-9 for a, b in zip(old, new)):
-                changed.append((row_id, *new))
+            elif old_state != states.get((pid, wid)) or any(
+                abs(a - b) > 1e-9 for a, b in zip(old, new)
+            ):
+                changed.append((row_id, *new, self._state_text(states.get((pid, wid)))))
         if stale:
             cr.execute(
                 SQL("DELETE FROM sale_fulfilment_stock WHERE id = ANY(%s::int[])", pg_array(stale))
@@ -271,13 +323,15 @@ class SaleFulfilmentStock(models.Model):
                            calculated_stock_qty = v.in_stock + v.expected - v.committed - v.safety,
                            missing_qty = GREATEST(
                                0, v.committed + v.safety - v.in_stock - v.expected),
+                           pool_state = v.state::jsonb,
                            write_uid = %s, write_date = now() at time zone 'UTC'
                       FROM unnest(%s::int[], %s::float8[], %s::float8[], %s::float8[],
-                                  %s::float8[]) AS v(id, in_stock, expected, committed, safety)
+                                  %s::float8[], %s::text[])
+                           AS v(id, in_stock, expected, committed, safety, state)
                      WHERE s.id = v.id
                     """,
                     self.env.uid,
-                    *(pg_array(c[i] for c in changed) for i in range(5)),
+                    *(pg_array(c[i] for c in changed) for i in range(6)),
                 )
             )
         if figures:
@@ -288,17 +342,19 @@ class SaleFulfilmentStock(models.Model):
                     INSERT INTO sale_fulfilment_stock (
                         product_id, warehouse_id, company_id, categ_id,
                         in_stock_qty, expected_qty, committed_qty, safety_stock_qty,
-                        calculated_stock_qty, missing_qty,
+                        calculated_stock_qty, missing_qty, pool_state,
                         create_uid, write_uid, create_date, write_date)
                     SELECT v.product_id, v.warehouse_id, w.company_id, pt.categ_id,
                            v.in_stock, v.expected, v.committed, v.safety,
                            v.in_stock + v.expected - v.committed - v.safety,
                            GREATEST(0, v.committed + v.safety - v.in_stock - v.expected),
+                           v.state::jsonb,
                            %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
                       FROM unnest(%(pids)s::int[], %(wids)s::int[], %(in_stock)s::float8[],
                                   %(expected)s::float8[], %(committed)s::float8[],
-                                  %(safety)s::float8[])
-                           AS v(product_id, warehouse_id, in_stock, expected, committed, safety)
+                                  %(safety)s::float8[], %(states)s::text[])
+                           AS v(product_id, warehouse_id, in_stock, expected, committed, safety,
+                                state)
                       JOIN stock_warehouse w ON w.id = v.warehouse_id
                       JOIN product_product pp ON pp.id = v.product_id
                       JOIN product_template pt ON pt.id = pp.product_tmpl_id
@@ -310,6 +366,7 @@ class SaleFulfilmentStock(models.Model):
                     expected=pg_array(figures[k][1] for k in keys),
                     committed=pg_array(figures[k][2] for k in keys),
                     safety=pg_array(figures[k][3] for k in keys),
+                    states=pg_array(self._state_text(states.get(k)) for k in keys),
                 )
             )
         self.invalidate_model()

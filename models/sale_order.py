@@ -6,6 +6,7 @@ from odoo.tools import SQL
 
 from ..vocabulary import AVAILABILITY_STATUSES, RANK_SYNC_CONTEXT, trusted
 from .fulfilment_booked_mixin import booked_search
+from .sale_fulfilment_rebook import APPENDED, OTHER
 from .sale_order_line import BOOKING_HELP, PRODUCTION_STATES
 
 
@@ -171,6 +172,15 @@ class SaleOrder(models.Model):
         self._init_rank_sequence()
         return res
 
+    def _append_to_ranks(self):
+        super()._append_to_ranks()
+        self.env["sale.fulfilment.rebook"]._note_appended_orders(self.ids)
+
+    def _booking_mark_kinds(self, vals=None):
+        appended = self.env["sale.fulfilment.rebook"]._appended_orders()
+        mine = self.filtered(lambda order: order.id in appended)
+        return {APPENDED: mine, OTHER: self - mine}
+
     def _booking_products(self):
         # Only confirmed orders book; marking is done before and after a write,
         # so a confirmation or a cancellation marks the products either way.
@@ -268,7 +278,8 @@ class SaleOrder(models.Model):
                 self._fulfilment_reordered_products(reordered)
             )
         else:
-            self._mark_for_booking()
+            # Moved in the ranks: whatever they were, not appended any more.
+            self._mark_for_booking([(OTHER, self._booking_products())])
         if not trusted(self.env, RANK_SYNC_CONTEXT):
             self.env["sale.fulfilment.priority"]._sync_productions_to_orders()
 

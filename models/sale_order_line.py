@@ -19,6 +19,7 @@ from ..vocabulary import (
     TRUSTED,
 )
 from .fulfilment_booked_mixin import booked_search
+from .sale_fulfilment_rebook import APPENDED, OTHER
 
 BOOKING_HELP = (
     "Open lines book, in the order of their sales order's rank, on-hand stock of the "
@@ -246,6 +247,11 @@ class SaleOrderLine(models.Model):
         if self.missing_qty:
             parts.append(self.env._("%(qty)s missing", qty=qty(self.missing_qty)))
         return "; ".join(parts)
+
+    def _booking_mark_kinds(self, vals=None):
+        appended = self.env["sale.fulfilment.rebook"]._appended_orders()
+        mine = self.filtered(lambda line: line.order_id.id in appended)
+        return {APPENDED: mine, OTHER: self - mine}
 
     def _booking_products(self):
         # Only confirmed orders book; a quotation's lines (services or not) cost

@@ -5,6 +5,10 @@ from odoo.tools import SQL, float_compare
 
 from ..vocabulary import ASSIGNING_CONTEXT, COMPONENT_STATUSES, TRUSTED, trusted
 from .fulfilment_booked_mixin import booked_search
+from .sale_fulfilment_rebook import APPENDED, CHECKED, OTHER
+
+# What reserving or unreserving a move writes of its booking inputs.
+RESERVATION_VALS = frozenset({"quantity", "state"})
 
 
 class StockMove(models.Model):
@@ -33,6 +37,25 @@ class StockMove(models.Model):
             "purchase_line_id",
         }
     )
+
+    def _booking_mark_kinds(self, vals=None):
+        """Moves of orders appended at the bottom of the ranks are theirs; a
+        reservation of a sales delivery moves no status (the booking decides
+        between deliveries, and the pool counts only other reservations)."""
+        appended = self.env["sale.fulfilment.rebook"]._appended_orders()
+        mine = self.filtered(lambda move: move.sale_line_id.order_id.id in appended)
+        checked = self.browse()
+        if (
+            vals is not None
+            and set(vals) <= RESERVATION_VALS
+            and vals.get("state")
+            not in (
+                "done",
+                "cancel",
+            )
+        ):
+            checked = (self - mine).filtered("sale_line_id")
+        return {APPENDED: mine, CHECKED: checked, OTHER: self - mine - checked}
 
     # Kept beside the move (fulfilment.booked.mixin), yet searchable, sortable
     # and groupable like stored fields.

@@ -221,6 +221,77 @@ class TestManyUsers(TransactionCase):
                     env["sale.order"].browse(self.data["first"]).order_line.product_uom_qty = 5
                     env["sale.order"].browse([self.data["first"], self.data["second"]])._set_ranks()
 
+    FIGURES_SQL = """
+        SELECT warehouse_id, in_stock_qty, committed_qty, calculated_stock_qty, missing_qty
+          FROM sale_fulfilment_stock WHERE product_id = %s ORDER BY warehouse_id
+    """
+
+    def _figures(self, product_key, rebuilt=False):
+        """The product's Stock figures, stored or after a full booking (rolled back)."""
+        with self.registry.cursor() as cr:
+            if rebuilt:
+                self._env(cr)["sale.fulfilment.booking"]._rebook([self.data[product_key]])
+            cr.execute(self.FIGURES_SQL, [self.data[product_key]])
+            rows = cr.fetchall()
+            cr.rollback()
+            return rows
+
+    def test_concurrent_confirmations_of_the_same_product_end_as_a_full_booking(self):
+        """Two salesmen confirm an order of stools at the same moment; each
+        confirmation books from what the lines above left (its pool's state).
+        Both transactions start before either commits: the first commits before
+        the second confirms, or both confirm and the later-ranked one commits
+        first. Lines, Committed and Calculated stock end as a full booking."""
+
+        def quotation(env):
+            order = env["sale.order"].create(
+                {
+                    "partner_id": self.data["customer"],
+                    "order_line": [
+                        Command.create({"product_id": self.data["stool"], "product_uom_qty": 2})
+                    ],
+                }
+            )
+            return order.id
+
+        def confirm(cr, order_id):
+            self._env(cr)["sale.order"].browse(order_id).action_confirm()
+            cr.flush()  # booked, or queued when the other holds the stools
+
+        for overlapping in (False, True):
+            with self.subTest(overlapping=overlapping):
+                one_id, two_id = self._committed(quotation), self._committed(quotation)
+                errors = []
+                with self.registry.cursor() as one, self.registry.cursor() as two:
+                    one.execute("SELECT 1")
+                    two.execute("SELECT 1")
+                    confirm(one, one_id)
+                    if not overlapping:
+                        one.commit()
+                        confirm(two, two_id)
+                        two.commit()
+                    else:
+                        confirm(two, two_id)
+
+                        def commit_two(errors=errors):
+                            try:
+                                two.commit()  # its booking waits for the first
+                            except Exception as error:  # reported below
+                                errors.append(error)
+
+                        thread = threading.Thread(target=commit_two)
+                        thread.start()
+                        time.sleep(0.5)
+                        one.commit()
+                        thread.join(WAIT)
+                        self.assertFalse(thread.is_alive())
+                self.assertEqual(errors, [])
+                self.assertEqual(self._stored("stool"), self._rebuilt("stool"))
+                self.assertEqual(self._figures("stool"), self._figures("stool", rebuilt=True))
+                self.assertEqual(self._queued(), 0)
+        # Three stools of setUp's order and 2 x 2 twice: 11 committed, none in stock.
+        self.assertEqual(self._figures("stool")[0][2:], (11, -11, 11))
+
     def test_different_products_do_not_wait(self):
         """One user's transaction holds the bench's booking open; another
         user's save of stools books and commits at once."""

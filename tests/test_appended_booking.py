@@ -1,0 +1,239 @@
+"""Orders confirmed at the bottom of the ranks book from what the lines above
+left (``pool_state``), without reading those lines again; anything else books
+in full. Every case ends as a full booking would."""
+
+from odoo.tests import tagged
+
+from .common import FulfilmentCase
+
+STORED_SQL = """
+    SELECT sol.id, a.status, a.date, a.missing_qty, a.details::text
+      FROM sale_order_line sol
+      LEFT JOIN sale_fulfilment_line_availability a ON a.id = sol.id
+     WHERE sol.product_id = ANY(%(products)s)
+     ORDER BY sol.id
+"""
+FIGURES_SQL = """
+    SELECT product_id, warehouse_id, in_stock_qty, expected_qty, committed_qty,
+           calculated_stock_qty, missing_qty
+      FROM sale_fulfilment_stock
+     WHERE product_id = ANY(%(products)s)
+     ORDER BY 1, 2
+"""
+
+
+@tagged("post_install", "-at_install")
+class TestAppendedBooking(FulfilmentCase):
+    def setUp(self):
+        super().setUp()
+        self.booking = self.env["sale.fulfilment.booking"]
+        self.full = []
+        original = type(self.booking)._rebook
+
+        def spy(model, product_ids=None, kits=None):
+            self.full.append(None if product_ids is None else set(product_ids))
+            return original(model, product_ids, kits=kits)
+
+        self.patch(type(self.booking), "_rebook", spy)
+
+    def _stored(self, products):
+        cr = self.env.cr
+        cr.execute(STORED_SQL, {"products": products.ids})
+        lines = cr.fetchall()
+        cr.execute(FIGURES_SQL, {"products": products.ids})
+        figures = [(*row[:2], *(round(value, 6) for value in row[2:])) for row in cr.fetchall()]
+        return lines, figures
+
+    def _assert_as_a_full_booking(self, products):
+        """What is stored equals what booking every line again gives, and the
+        state kept of each pool equals the state a walk of every line leaves."""
+        self.env.flush_all()
+        stored = self._stored(products)
+        self.env.cr.execute(
+            "SELECT product_id, warehouse_id, pool_state FROM sale_fulfilment_stock"
+            " WHERE product_id = ANY(%s) ORDER BY 1, 2",
+            [products.ids],
+        )
+        states = self.env.cr.fetchall()
+        # Booked again, then rolled back: the test goes on from what was stored.
+        self.env.cr.execute("SAVEPOINT as_a_full_booking")
+        try:
+            self.booking._rebook(products.ids)
+            self.assertEqual(self._stored(products), stored)
+            self.env.cr.execute(
+                "SELECT product_id, warehouse_id, pool_state FROM sale_fulfilment_stock"
+                " WHERE product_id = ANY(%s) ORDER BY 1, 2",
+                [products.ids],
+            )
+            self.assertEqual(self.env.cr.fetchall(), states)
+            self.booking._rebook(None)
+            self.assertEqual(self._stored(products), stored)
+        finally:
+            self.env.cr.execute("ROLLBACK TO SAVEPOINT as_a_full_booking")
+            self.env.invalidate_all()
+
+    def _confirm(self, lines):
+        self.full.clear()
+        order = self._order(lines)
+        self._settle()
+        return order
+
+    def _booked_in_full(self, product):
+        return any(ids is None or product.id in ids for ids in self.full)
+
+    def test_orders_confirmed_last_book_from_what_the_lines_above_left(self):
+        self._stock(self.chair, 5)
+        soon = self._purchase(self.chair, 4, days=7)
+        later = self._purchase(self.chair, 3, days=12)
+        first = self._confirm([(self.chair, 3)])
+        # Two chairs from stock, one from the first purchase.
+        second = self._confirm([(self.chair, 3)])
+        self.assertFalse(self._booked_in_full(self.chair))
+        line = second.order_line
+        self.assertEqual(line.availability_status, "expected")
+        self.assertEqual(line.availability_date, soon.order_line.date_planned.date())
+        self.assertIn(soon.name, line.availability_explanation)
+        # Three from the first purchase, one from the second.
+        third = self._confirm([(self.chair, 4)])
+        self.assertFalse(self._booked_in_full(self.chair))
+        self.assertEqual(third.order_line.availability_status, "expected")
+        self.assertEqual(third.order_line.availability_date, later.order_line.date_planned.date())
+        # Two left of the second purchase: three missing.
+        fourth = self._confirm([(self.chair, 5)])
+        self.assertFalse(self._booked_in_full(self.chair))
+        self.assertEqual(fourth.order_line.availability_status, "not_available")
+        self.assertEqual(fourth.order_line.missing_qty, 3)
+        self.assertEqual(first.order_line.availability_status, "in_stock")
+        figures = self.env["sale.fulfilment.stock"].search(
+            [("product_id", "=", self.chair.id), ("warehouse_id", "=", self.warehouse.id)]
+        )
+        self.assertEqual(
+            (figures.committed_qty, figures.calculated_stock_qty, figures.missing_qty),
+            (15, -3, 3),
+        )
+        self._assert_as_a_full_booking(self.chair)
+
+    def test_stock_counted_in_the_same_transaction_books_in_full(self):
+        self._confirm([(self.chair, 3)])
+        self.full.clear()
+        order = self._order([(self.chair, 2)])
+        self._stock(self.chair, 2)
+        self._settle()
+        self.assertTrue(self._booked_in_full(self.chair))
+        self.assertEqual(order.order_line.availability_status, "not_available")
+        self.assertEqual(order.order_line.missing_qty, 2)
+        # Two more: the first order is served, the second still waits.
+        self.full.clear()
+        self._stock(self.chair, 3)
+        self._settle()
+        self.assertTrue(self._booked_in_full(self.chair))
+        self.assertEqual(order.order_line.availability_status, "in_stock")
+        self._assert_as_a_full_booking(self.chair)
+
+    def test_reserving_a_delivery_books_nothing_again(self):
+        first = self._confirm([(self.chair, 3)])
+        self._stock(self.chair, 3)
+        self._settle()
+        self.full.clear()
+        first.picking_ids.action_assign()
+        self._settle()
+        self.assertEqual(first.picking_ids.state, "assigned")
+        self.assertFalse(self._booked_in_full(self.chair))
+        self.assertEqual(first.order_line.availability_status, "in_stock")
+        self._assert_as_a_full_booking(self.chair)
+
+    def test_an_internal_transfer_reserving_stock_books_in_full(self):
+        self._stock(self.chair, 4)
+        order = self._confirm([(self.chair, 3)])
+        self.assertEqual(order.order_line.availability_status, "in_stock")
+        order.picking_ids.do_unreserve()
+        self._settle()
+        shelf = self.env["stock.location"].create(
+            {"name": "Showroom shelf", "location_id": self.stock_location.id}
+        )
+        transfer = self.env["stock.picking"].create(
+            {
+                "picking_type_id": self.warehouse.int_type_id.id,
+                "location_id": self.stock_location.id,
+                "location_dest_id": shelf.id,
+                "move_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "Chairs to the showroom",
+                            "product_id": self.chair.id,
+                            "product_uom_qty": 2,
+                            "product_uom": self.chair.uom_id.id,
+                            "location_id": self.stock_location.id,
+                            "location_dest_id": shelf.id,
+                        },
+                    )
+                ],
+            }
+        )
+        transfer.action_confirm()
+        transfer.action_assign()
+        self.full.clear()
+        self._settle()
+        # Two of four held for the showroom: the order's three are short of one.
+        self.assertTrue(self._booked_in_full(self.chair))
+        self.assertEqual(order.order_line.availability_status, "not_available")
+        self.assertEqual(order.order_line.missing_qty, 1)
+        self._assert_as_a_full_booking(self.chair)
+
+    def test_an_order_edited_after_its_confirmation_in_the_same_transaction(self):
+        self._stock(self.chair, 4)
+        self._confirm([(self.chair, 1)])
+        self.full.clear()
+        order = self._order([(self.chair, 2)])
+        order.order_line.product_uom_qty = 5
+        self._settle()
+        self.assertFalse(self._booked_in_full(self.chair))
+        self.assertEqual(order.order_line.availability_status, "not_available")
+        self.assertEqual(order.order_line.missing_qty, 2)
+        self._assert_as_a_full_booking(self.chair)
+
+    def test_an_order_dragged_first_in_the_same_transaction_books_in_full(self):
+        self._stock(self.chair, 3)
+        first = self._confirm([(self.chair, 3)])
+        self.full.clear()
+        urgent = self._order([(self.chair, 3)])
+        (urgent | first)._set_ranks()
+        self._settle()
+        self.assertTrue(self._booked_in_full(self.chair))
+        self.assertEqual(urgent.order_line.availability_status, "in_stock")
+        self.assertEqual(first.order_line.availability_status, "not_available")
+        self._assert_as_a_full_booking(self.chair)
+
+    def test_after_a_full_rebuild_the_next_confirmation_books_in_full_once(self):
+        self._stock(self.chair, 2)
+        self._confirm([(self.chair, 1)])
+        self.booking._rebook(None)
+        self.env.cr.execute(
+            "SELECT COUNT(*) FROM sale_fulfilment_stock WHERE pool_state IS NOT NULL"
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0, "a full rebuild keeps no state")
+        second = self._confirm([(self.chair, 1)])
+        self.assertTrue(self._booked_in_full(self.chair))
+        third = self._confirm([(self.chair, 1)])
+        self.assertFalse(self._booked_in_full(self.chair))
+        self.assertEqual(second.order_line.availability_status, "in_stock")
+        self.assertEqual(third.order_line.availability_status, "not_available")
+        self._assert_as_a_full_booking(self.chair)
+
+    def test_lines_in_dozens_book_in_units(self):
+        dozen = self.env.ref("uom.product_uom_dozen")
+        self._stock(self.chair, 20)
+        self._confirm([(self.chair, 6)])
+        order = self._order([(self.chair, 1)], confirm=False)
+        order.order_line.product_uom = dozen
+        order.action_confirm()
+        self._settle()
+        # 14 chairs left for a dozen.
+        self.assertEqual(order.order_line.availability_status, "in_stock")
+        late = self._confirm([(self.chair, 3)])
+        self.assertFalse(self._booked_in_full(self.chair))
+        self.assertEqual(late.order_line.availability_status, "not_available")
+        self.assertEqual(late.order_line.missing_qty, 1)
+        self._assert_as_a_full_booking(self.chair)
