@@ -362,6 +362,19 @@ class TestProperties(unittest.TestCase):
         self.assertEqual(steps, book(demands, on_hand, supplies, rounding))
 
     @settings(max_examples=200, deadline=None)
+    @given(scenarios(), st.data())
+    def test_a_pool_rebuilt_from_what_is_left_goes_on_the_same(self, scenario, data):
+        """What ``Pool.left`` gives, kept and read back (as JSON does, through
+        text), books the rest of the demands as the pool itself would."""
+        rounding, on_hand, supplies, demands = scenario
+        cut = data.draw(st.integers(min_value=0, max_value=len(demands)))
+        pool = Pool(on_hand, supplies, rounding)
+        pool.book(demands[:cut])
+        stock, left = pool.left()
+        kept = Pool(float(repr(stock)), [Supply(*s) for s in left], rounding)
+        self.assertEqual(kept.book(demands[cut:]), pool.book(demands[cut:]))
+
+    @settings(max_examples=200, deadline=None)
     @given(scenarios(), st.randoms(use_true_random=False))
     def test_input_order_of_supplies_only_matters_for_ties(self, scenario, rng):
         rounding, on_hand, supplies, demands = scenario
