@@ -29,6 +29,7 @@ booking therefore runs in three places, each safe on its own:
 import logging
 import random
 import time
+import uuid
 from datetime import timedelta
 from functools import partial
 
@@ -61,6 +62,7 @@ APPENDED, CHECKED, OTHER = "appended", "checked", "other"
 MARK_KINDS_KEY = "sale_fulfilment.mark_kinds"
 APPENDED_ORDERS_KEY = "sale_fulfilment.appended_orders"
 AFTER_COMMIT_KEY = "sale_fulfilment.rebook_after_commit"
+AFTER_COMMIT_APPENDED_KEY = "sale_fulfilment.rebook_after_commit_appended"
 REBUILD_KEY = "sale_fulfilment.rebuild_after_commit"
 # Advisory lock keys: one bigint for the rebuild, (namespace, id) pairs for the rest.
 LOCK_REBUILD = 0x5F5F_0000
@@ -101,12 +103,22 @@ def read_committed(cr):
         cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
 
 
-def rebook_after_commit(registry, product_ids):
+def rebook_after_commit(registry, product_ids, appended=None):
     """Postcommit hook: book ``product_ids`` in a transaction of their own.
+
+    ``appended`` (``_enqueue``'s record of the transaction): the orders it
+    appended at the bottom of the ranks, the products marked only by those
+    or by reservations, and the token of its queue rows.
 
     The user's transaction has committed: nothing here may reach the user as
     an error. Whatever fails stays queued for the scheduled action.
     """
+    appended = appended or {}
+    append_args = {
+        "appendable": appended.get("products", set()) - appended.get("blocked", set()),
+        "appended_orders": appended.get("orders", set()),
+        "token": appended.get("token"),
+    }
     exclusive = False
     for attempt in range(1, AFTER_COMMIT_TRIES + 1):
         try:
@@ -114,7 +126,9 @@ def rebook_after_commit(registry, product_ids):
                 read_committed(cr)
                 cr.execute(SQL("SET LOCAL lock_timeout = %s", LOCK_TIMEOUT))
                 env = api.Environment(cr, SUPERUSER_ID, {})
-                env["sale.fulfilment.rebook"]._book_queued(product_ids, exclusive=exclusive)
+                env["sale.fulfilment.rebook"]._book_queued(
+                    product_ids, exclusive=exclusive, **append_args
+                )
             return
         except TooMany:
             exclusive = True
@@ -203,7 +217,7 @@ class SaleFulfilmentRebook(models.AbstractModel):
         data = cr.precommit.data
         # Flushing may touch more moves and quants, which marks more products.
         self.env.flush_all()
-        left = set()
+        left, left_appendable = set(), set()
         while data.get(DIRTY_KEY):
             product_ids = data[DIRTY_KEY]
             data[DIRTY_KEY] = set()
@@ -211,11 +225,12 @@ class SaleFulfilmentRebook(models.AbstractModel):
             appendable = {pid for pid in product_ids if OTHER not in kinds.get(pid, (OTHER,))}
             if not self._book_in_transaction(product_ids, appendable):
                 left |= product_ids
+                left_appendable |= appendable
             self.env.flush_all()
         data.pop(DIRTY_KEY, None)
         data.pop(MARK_KINDS_KEY, None)
         if left:
-            self._enqueue(left)
+            self._enqueue(left, left_appendable)
 
     def _book_in_transaction(self, product_ids, appendable=()):
         """Book ``product_ids`` in the current transaction; False when it gave way.
@@ -246,26 +261,39 @@ class SaleFulfilmentRebook(models.AbstractModel):
             return False
         return True
 
-    def _enqueue(self, product_ids):
+    def _enqueue(self, product_ids, appendable=()):
         """Record durably, in this transaction, that these products need booking,
-        and book them right after the commit."""
+        and book them right after the commit: ``appendable`` ones from their
+        pools' state when it still allows (``_book_appended``)."""
         cr = self.env.cr
+        after = cr.postcommit.data.get(AFTER_COMMIT_KEY)
+        if after is None:
+            after = cr.postcommit.data[AFTER_COMMIT_KEY] = set()
+            appended = cr.postcommit.data[AFTER_COMMIT_APPENDED_KEY] = {
+                "products": set(),
+                "blocked": set(),
+                "orders": set(),
+                "token": uuid.uuid4().hex,
+            }
+            cr.postcommit.add(partial(rebook_after_commit, self.env.registry, after, appended))
+        appended = cr.postcommit.data[AFTER_COMMIT_APPENDED_KEY]
         # Inserts only: rows of other transactions never conflict with these.
         cr.execute(
             SQL(
                 """
-                INSERT INTO sale_fulfilment_rebook_queue (product_id, queued_at)
-                SELECT id, now() at time zone 'UTC' FROM product_product
+                INSERT INTO sale_fulfilment_rebook_queue (product_id, queued_at, token)
+                SELECT id, now() at time zone 'UTC', %s FROM product_product
                  WHERE id = ANY(%s::int[])
                 """,
+                appended["token"],
                 pg_array(sorted(product_ids)),
             )
         )
-        after = cr.postcommit.data.get(AFTER_COMMIT_KEY)
-        if after is None:
-            after = cr.postcommit.data[AFTER_COMMIT_KEY] = set()
-            cr.postcommit.add(partial(rebook_after_commit, self.env.registry, after))
         after |= product_ids
+        appended["products"] |= set(appendable)
+        # Marked for anything else in another round: booked in full.
+        appended["blocked"] |= set(product_ids) - set(appendable)
+        appended["orders"] |= self._appended_orders()
 
     # ------------------------------------------------------------------
     # Locks
@@ -341,13 +369,20 @@ class SaleFulfilmentRebook(models.AbstractModel):
     # After the commit, and the scheduled actions
     # ------------------------------------------------------------------
     @api.model
-    def _book_queued(self, product_ids=None, exclusive=False):
+    def _book_queued(
+        self, product_ids=None, exclusive=False, appendable=(), appended_orders=(), token=None
+    ):
         """Book the queued products among ``product_ids`` (all queued when None).
 
         Runs in a READ COMMITTED transaction of its own: the statements after
         the locks see every commit that came before them. ``exclusive``: under
         the rebuild lock alone (too many records to lock one by one). Returns
         the booked product ids.
+
+        ``appendable`` products, marked only by ``appended_orders`` (confirmed
+        at the bottom of the ranks) or by reservations, go on from their pools'
+        state when every queue row consumed for them carries ``token``, the
+        queuing transaction's own: another's row may stand for any change.
         """
         cr = self.env.cr
         fresh = self.with_context(**{FRESH_CONTEXT: TRUSTED})
@@ -370,16 +405,23 @@ class SaleFulfilmentRebook(models.AbstractModel):
             SQL(
                 """
                 DELETE FROM sale_fulfilment_rebook_queue WHERE product_id = ANY(%s::int[])
-                RETURNING product_id
+                RETURNING product_id, token
                 """,
                 pg_array(sorted(set(product_ids))),
             )
         )
-        todo = {row[0] for row in cr.fetchall()}
+        rows = cr.fetchall()
+        todo = {pid for pid, _token in rows}
+        foreign = {pid for pid, row_token in rows if not token or row_token != token}
         if todo:
             if todo != set(product_ids):
                 scope, kits = booking._booking_scope(todo)
-            booking._rebook(sorted(scope), kits=kits)
+            done = set()
+            appendable = (set(appendable) & todo) - foreign
+            if appendable and not kits:
+                done = booking._book_appended(appendable, appended_orders)
+            if scope - done:
+                booking._rebook(sorted(scope - done), kits=kits)
         return todo
 
     @api.model

@@ -18,3 +18,7 @@ class SaleFulfilmentRebookQueue(models.Model):
         "product.product", required=True, index=True, readonly=True, ondelete="cascade"
     )
     queued_at = fields.Datetime(readonly=True)
+    # Which transaction queued the row: the booking after that commit may go on
+    # from the pools' state (orders appended at the bottom) only when every
+    # row it consumes is its own; another's row may stand for any change.
+    token = fields.Char(string="Queued in transaction", readonly=True)

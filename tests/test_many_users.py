@@ -403,6 +403,72 @@ class TestManyUsers(TransactionCase):
         self.assertEqual(self._status_of("first"), "in_stock")
         self.assertEqual(self._queued(), 0)
 
+    def test_after_the_commit_another_transactions_queued_change_is_booked_in_full(self):
+        """A confirmation gives way (the stools are busy) and is booked after
+        its commit, where it finds the row of another transaction, whose
+        process died after cutting setUp's stool order from 3 to 1: that row
+        may stand for any change, so the stools are booked in full, not from
+        the pools' state."""
+        self._committed(lambda env: self._stock(env, "stool", 2))
+
+        def died(env):
+            env.cr.execute(
+                "UPDATE sale_order_line SET product_uom_qty = 1 WHERE order_id = %s",
+                [self.data["stool_order"]],
+            )
+            env.cr.execute(
+                "INSERT INTO sale_fulfilment_rebook_queue (product_id, queued_at, token)"
+                " VALUES (%s, now() at time zone 'UTC', 'died')",
+                [self.data["stool"]],
+            )
+
+        self._committed(died)
+        order_id = self._committed(
+            lambda env: (
+                env["sale.order"]
+                .create(
+                    {
+                        "partner_id": self.data["customer"],
+                        "order_line": [
+                            Command.create({"product_id": self.data["stool"], "product_uom_qty": 2})
+                        ],
+                    }
+                )
+                .id
+            )
+        )
+        full = []
+        original = type(self.env["sale.fulfilment.booking"])._rebook
+
+        def spy(model, product_ids=None, kits=None):
+            full.append(product_ids)
+            return original(model, product_ids, kits=kits)
+
+        self.patch(type(self.env["sale.fulfilment.booking"]), "_rebook", spy)
+        ready, release = threading.Event(), threading.Event()
+        holder = threading.Thread(
+            target=self._hold, args=("product", self.data["stool"], ready, release)
+        )
+        holder.start()
+        self.assertTrue(ready.wait(WAIT))
+        timer = threading.Timer(0.5, release.set)
+        timer.start()
+        try:
+            with self.registry.cursor() as cr:
+                self._env(cr)["sale.order"].browse(order_id).action_confirm()
+                cr.commit()  # busy: queued, booked after the commit
+        finally:
+            release.set()
+            holder.join(WAIT)
+            timer.cancel()
+        self.assertTrue(any(ids and self.data["stool"] in ids for ids in full))
+        by_order = {row[0]: row[1:3] for row in self._stored("stool")}
+        # One stool for the order cut to 1, one for the new order's 2.
+        self.assertEqual(by_order[self.data["stool_order"]][0], "in_stock")
+        self.assertEqual(by_order[order_id], ("not_available", 1))
+        self.assertEqual(self._stored("stool"), self._rebuilt("stool"))
+        self.assertEqual(self._queued(), 0)
+
     def test_concurrent_confirmations_get_distinct_ranks(self):
         def quotation(env):
             return (
