@@ -250,7 +250,9 @@ class SaleOrderLine(models.Model):
 
     def _booking_mark_kinds(self, vals=None):
         appended = self.env["sale.fulfilment.rebook"]._appended_orders()
-        mine = self.filtered(lambda line: line.order_id.id in appended)
+        mine = self.browse()
+        if appended:
+            mine = self.filtered(lambda line: line.order_id.id in appended)
         return {APPENDED: mine, OTHER: self - mine}
 
     def _booking_products(self):

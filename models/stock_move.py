@@ -43,7 +43,9 @@ class StockMove(models.Model):
         reservation of a sales delivery moves no status (the booking decides
         between deliveries, and the pool counts only other reservations)."""
         appended = self.env["sale.fulfilment.rebook"]._appended_orders()
-        mine = self.filtered(lambda move: move.sale_line_id.order_id.id in appended)
+        mine = self.browse()
+        if appended:
+            mine = self.filtered(lambda move: move.sale_line_id.order_id.id in appended)
         checked = self.browse()
         if (
             vals is not None
