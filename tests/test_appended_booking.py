@@ -2,7 +2,7 @@
 left (``pool_state``), without reading those lines again; anything else books
 in full. Every case ends as a full booking would."""
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import FulfilmentCase
 
@@ -236,4 +236,33 @@ class TestAppendedBooking(FulfilmentCase):
         self.assertFalse(self._booked_in_full(self.chair))
         self.assertEqual(late.order_line.availability_status, "not_available")
         self.assertEqual(late.order_line.missing_qty, 1)
+        self._assert_as_a_full_booking(self.chair)
+
+    def test_a_warehouse_manager_ships_an_order_he_may_not_read(self):
+        """An order confirmed in this transaction, shipped in the same
+        transaction by a warehouse manager who as a salesman sees only his own
+        orders (Odoo's own sale_stock tests do so): marking his moves must not
+        read the order."""
+        picker = new_test_user(
+            self.env,
+            login="apb_picker",
+            groups="base.group_user,stock.group_stock_manager,sales_team.group_sale_salesman",
+        )
+        seller = new_test_user(
+            self.env, login="apb_seller", groups="sales_team.group_sale_salesman"
+        )
+        self._stock(self.chair, 3)
+        self._settle()
+        order = self._order([(self.chair, 3)], confirm=False)
+        order.user_id = seller  # another salesman's order: the picker may not read it
+        order.action_confirm()
+        self.assertIn(order.id, self.env["sale.fulfilment.rebook"]._appended_orders())
+        picking = order.picking_ids.with_user(picker)
+        self.env.flush_all()
+        self.env.invalidate_all()  # he reads what he may, not what the cache holds
+        picking.move_ids.write({"quantity": 3, "picked": True})
+        picking.button_validate()
+        self._settle()
+        self.assertEqual(order.order_line.qty_delivered, 3)
+        self.assertEqual(order.order_line.availability_status, "delivered")
         self._assert_as_a_full_booking(self.chair)
