@@ -173,8 +173,9 @@ class SaleOrder(models.Model):
         return res
 
     def _append_to_ranks(self):
-        super()._append_to_ranks()
+        res = super()._append_to_ranks()
         self.env["sale.fulfilment.rebook"]._note_appended_orders(self.ids)
+        return res
 
     def _booking_mark_kinds(self, vals=None):
         appended = self.env["sale.fulfilment.rebook"]._appended_orders()

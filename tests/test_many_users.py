@@ -273,13 +273,13 @@ class TestManyUsers(TransactionCase):
                     else:
                         confirm(two, two_id)
 
-                        def commit_two(errors=errors):
+                        def commit_two(cr, found):
                             try:
-                                two.commit()  # its booking waits for the first
+                                cr.commit()  # its booking waits for the first
                             except Exception as error:  # reported below
-                                errors.append(error)
+                                found.append(error)
 
-                        thread = threading.Thread(target=commit_two)
+                        thread = threading.Thread(target=commit_two, args=(two, errors))
                         thread.start()
                         time.sleep(0.5)
                         one.commit()
