@@ -17,6 +17,9 @@ _logger = logging.getLogger(__name__)
 # Kits inside kits are exploded by Odoo; this bounds the search for the kits
 # that share components with the products being booked.
 MAX_KIT_LEVELS = 10
+# A booking of a few products joins its tables in the order its queries are
+# written (see _book): planning the join order cost more than running them.
+WRITTEN_ORDER = {"join_collapse_limit": 1, "from_collapse_limit": 1}
 # {id(registry): {model: [fields to invalidate after a booking]}}
 _BOOKED_DEPENDENTS = {}
 
@@ -77,8 +80,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
         # running it (3 ms). Each gathering query starts from the table its
         # product filter narrows, the order the planner picks anyway: joined as
         # written. A full rebuild keeps the planner's free choice.
-        written_order = {"join_collapse_limit": 1, "from_collapse_limit": 1}
-        with self._planner_settings(**(written_order if product_ids is not None else {})):
+        with self._planner_settings(**(WRITTEN_ORDER if product_ids is not None else {})):
             lines = self._fetch_sale_demands(product_filter, kits, partial=pids is not None)
             components = self._fetch_component_demands(product_filter)
             in_stock, on_hand = self._fetch_on_hand(product_filter)
@@ -209,7 +211,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
         def product_filter(column):
             return SQL("%s = %s", SQL.identifier(*column), pids)
 
-        with self._planner_settings(join_collapse_limit=1, from_collapse_limit=1):
+        with self._planner_settings(**WRITTEN_ORDER):
             in_stock, on_hand = self._fetch_on_hand(product_filter)
             supplies, expected = self._fetch_supplies(product_filter)
             lines = []

@@ -33,6 +33,19 @@ class TestManyUsers(TransactionCase):
         with self.registry.cursor() as cr:
             return func(self._env(cr))
 
+    def _quotation(self, product_key, qty):
+        """A committed quotation of ``qty`` of the product: its id."""
+
+        def create(env):
+            line = Command.create({"product_id": self.data[product_key], "product_uom_qty": qty})
+            return (
+                env["sale.order"]
+                .create({"partner_id": self.data["customer"], "order_line": [line]})
+                .id
+            )
+
+        return self._committed(create)
+
     def setUp(self):
         super().setUp()
         tag = uuid.uuid4().hex[:8]
@@ -243,24 +256,13 @@ class TestManyUsers(TransactionCase):
         the second confirms, or both confirm and the later-ranked one commits
         first. Lines, Committed and Calculated stock end as a full booking."""
 
-        def quotation(env):
-            order = env["sale.order"].create(
-                {
-                    "partner_id": self.data["customer"],
-                    "order_line": [
-                        Command.create({"product_id": self.data["stool"], "product_uom_qty": 2})
-                    ],
-                }
-            )
-            return order.id
-
         def confirm(cr, order_id):
             self._env(cr)["sale.order"].browse(order_id).action_confirm()
             cr.flush()  # booked, or queued when the other holds the stools
 
         for overlapping in (False, True):
             with self.subTest(overlapping=overlapping):
-                one_id, two_id = self._committed(quotation), self._committed(quotation)
+                one_id, two_id = self._quotation("stool", 2), self._quotation("stool", 2)
                 errors = []
                 with self.registry.cursor() as one, self.registry.cursor() as two:
                     one.execute("SELECT 1")
@@ -423,20 +425,7 @@ class TestManyUsers(TransactionCase):
             )
 
         self._committed(died)
-        order_id = self._committed(
-            lambda env: (
-                env["sale.order"]
-                .create(
-                    {
-                        "partner_id": self.data["customer"],
-                        "order_line": [
-                            Command.create({"product_id": self.data["stool"], "product_uom_qty": 2})
-                        ],
-                    }
-                )
-                .id
-            )
-        )
+        order_id = self._quotation("stool", 2)
         full = []
         original = type(self.env["sale.fulfilment.booking"])._rebook
 
@@ -470,21 +459,7 @@ class TestManyUsers(TransactionCase):
         self.assertEqual(self._queued(), 0)
 
     def test_concurrent_confirmations_get_distinct_ranks(self):
-        def quotation(env):
-            return (
-                env["sale.order"]
-                .create(
-                    {
-                        "partner_id": self.data["customer"],
-                        "order_line": [
-                            Command.create({"product_id": self.data["stool"], "product_uom_qty": 1})
-                        ],
-                    }
-                )
-                .id
-            )
-
-        first, second = self._committed(quotation), self._committed(quotation)
+        first, second = self._quotation("stool", 1), self._quotation("stool", 1)
         with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
             cr1.execute("SELECT 1")
             cr2.execute("SELECT 1")
