@@ -15,7 +15,13 @@ figures row for the warehouse; it names:
 * ``info``: the documents of those supplies, for the lines' explanations;
 * ``rounding``: the unit the walk counted in;
 * ``inputs``: the pool's inputs when it was booked (stock, reservations,
-  supplies): a booking that finds them changed walks every line again.
+  supplies): a booking that finds them changed, by more than what the lines
+  it booked from stock shipped since (``goes_on``), walks every line again.
+
+A line that ships what it booked from stock leaves the rest of the walk as it
+was: the stock is less by what it shipped and the line needs that much less,
+so every line ranked before or after it books what it booked, and the pool is
+left with the same remainder.
 
 Plain Python, no Odoo.
 """
@@ -86,3 +92,14 @@ def ranks_before(state, priority):
     """Whether every line the state's walk served ranks before ``priority``."""
     rank = state["rank"]
     return rank is None or (rank[0] is not None and priority is not None and rank[0] < priority)
+
+
+def goes_on(state, inputs, shipped=0.0):
+    """Whether a walk of every line of the pool, built now from ``inputs``,
+    would leave what ``state`` records: the same supplies and Expected, and the
+    stock less by exactly ``shipped``, what lines shipped since out of what
+    they had booked from stock (checked by the caller)."""
+    if not state:
+        return False
+    before, now = json.loads(state["inputs"]), json.loads(inputs)
+    return before[2:] == now[2:] and abs(before[0] - shipped - now[0]) < state["rounding"] / 2

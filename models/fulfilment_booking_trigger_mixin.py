@@ -22,18 +22,18 @@ class FulfilmentBookingTriggerMixin(models.AbstractModel):
         """The products whose booking these records feed."""
         return self.product_id
 
-    def _booking_mark_kinds(self, vals=None):
+    def _booking_mark_kinds(self, vals=None, created=False):
         """{kind: records}: why these records mark their products (the kinds of
-        ``sale.fulfilment.rebook``), on create and delete (``vals`` None) or on
-        a write of ``vals``. Anything may move a status unless a model says
-        otherwise."""
+        ``sale.fulfilment.rebook``), on create (``created``), on delete
+        (``vals`` None) or on a write of ``vals``. Anything may move a status
+        unless a model says otherwise."""
         return {OTHER: self}
 
-    def _booking_marks(self, vals=None):
+    def _booking_marks(self, vals=None, created=False):
         """[(kind, products)] of these records, as they are now."""
         return [
             (kind, records._booking_products())
-            for kind, records in self._booking_mark_kinds(vals).items()
+            for kind, records in self._booking_mark_kinds(vals, created).items()
             if records
         ]
 
@@ -45,7 +45,7 @@ class FulfilmentBookingTriggerMixin(models.AbstractModel):
     @api.model_create_multi
     def create(self, vals_list):
         records = super().create(vals_list)
-        records._mark_for_booking()
+        records._mark_for_booking(records._booking_marks(created=True))
         return records
 
     def write(self, vals):

@@ -5,12 +5,12 @@ from collections import defaultdict
 from contextlib import contextmanager
 
 from odoo import api, models
-from odoo.tools import SQL
+from odoo.tools import SQL, float_round
 
 from .. import pool_state
-from ..booking import EXPECTED, Pool, Supply
+from ..booking import EXPECTED, IN_STOCK, Pool, Supply
 from ..pg_array import pg_array
-from ..vocabulary import OPEN_MO_STATES, SEVERITY
+from ..vocabulary import COMPONENT_STATUSES, OPEN_MO_STATES, SEVERITY
 from .sale_fulfilment_rebook import Busy, TooMany
 
 _logger = logging.getLogger(__name__)
@@ -20,6 +20,8 @@ MAX_KIT_LEVELS = 10
 # A booking of a few products joins its tables in the order its queries are
 # written (see _book): planning the join order cost more than running them.
 WRITTEN_ORDER = {"join_collapse_limit": 1, "from_collapse_limit": 1}
+# What an open line was booked as.
+OPEN_STATUSES = frozenset(status for status, _label in COMPONENT_STATUSES)
 # {id(registry): {model: [fields to invalidate after a booking]}}
 _BOOKED_DEPENDENTS = {}
 
@@ -175,20 +177,26 @@ class SaleFulfilmentBooking(models.AbstractModel):
         self._write_figures(product_ids, lines, components, in_stock, expected_totals, kits, states)
 
     @api.model
-    def _book_appended(self, product_ids, order_ids):
+    def _book_appended(self, product_ids, order_ids, move_ids=()):
         """Book the lines of ``order_ids``, confirmed at the bottom of the ranks
-        in this transaction, for those of ``product_ids`` whose pools kept their
+        in this transaction, and account for the sales deliveries ``move_ids``
+        validated in it, for those of ``product_ids`` whose pools kept their
         state (``pool_state``); return the products booked.
 
         Nothing ranked above these orders changes: their lines go on from what
-        the last booking left, without reading the lines above. A product is
-        left to the full booking when any of its pools lacks a state, serves
-        MO components, ranks a line after these orders, or was built from other
-        stock or supplies than the state records; when one of the orders' lines
-        was booked before or is made to order.
+        the last booking left, without reading the lines above. A delivered
+        line that shipped no more than it had booked from stock leaves every
+        other line's result and the pool's remainder as they were
+        (``pool_state``); it only needs less. A product is left to the full
+        booking when any of its pools lacks a state, serves MO components,
+        ranks a line after these orders, or was built from other stock or
+        supplies than the state records once the deliveries are taken off;
+        when one of the orders' lines was booked before or is made to order;
+        when a delivered line shipped more than it had from stock, was not
+        booked as open, is made to order or a kit.
 
-        The caller has marked only these orders' records for these products and
-        holds their locks; this bumps their booking clocks as ``_rebook`` does.
+        The caller has marked only these records for these products and holds
+        their locks; this bumps their booking clocks as ``_rebook`` does.
         """
         product_ids = sorted(product_ids)
         if not product_ids:
@@ -211,75 +219,203 @@ class SaleFulfilmentBooking(models.AbstractModel):
         def product_filter(column):
             return SQL("%s = %s", SQL.identifier(*column), pids)
 
+        shipped, unfit = self._fetch_shipped(product_filter, move_ids)
         with self._planner_settings(**WRITTEN_ORDER):
             in_stock, on_hand = self._fetch_on_hand(product_filter)
             supplies, expected = self._fetch_supplies(product_filter)
             lines = []
-            if order_ids:
+            if order_ids or shipped:
                 lines = self._fetch_sale_demands(
-                    product_filter, partial=True, order_ids=list(order_ids)
+                    product_filter,
+                    partial=True,
+                    order_ids=list(order_ids),
+                    line_ids=list(shipped),
                 )
         by_product = defaultdict(list)
         for line in lines:
             by_product[line["product_id"]].append(line)
 
-        ready = set()
-        for pid in product_ids:
+        ready, given = set(), {}
+        for pid in set(product_ids) - unfit:
             plines = by_product.get(pid, [])
-            if any(line["availability_status"] or line["mto_name"] for line in plines):
+            appended = [line for line in plines if line["order_id"] in order_ids]
+            delivered = [line for line in plines if line["id"] in shipped]
+            if any(
+                line["availability_status"] or line["mto_name"] or line["id"] in shipped
+                for line in appended
+            ):
                 continue  # booked before, or made to order: the full booking decides
-            # Every pool of the product, not only those of the appended lines:
-            # the marks may come from a change of stock elsewhere.
+            results = {
+                line["id"]: self._shipped_line_result(line, shipped[line["id"]], rows)
+                for line in delivered
+            }
+            if None in results.values() or len(delivered) != len(
+                [lid for lid, (product, _qty) in shipped.items() if product == pid]
+            ):
+                continue
+            # Every pool of the product, not only those of these lines: the
+            # marks may come from a change of stock elsewhere.
             keys = {key for key in rows if key[0] == pid}
             for figures in (on_hand, in_stock, supplies, expected):
                 keys |= {key for key in figures if key[0] == pid}
-            after = defaultdict(list)
-            for line in plines:
+            after, taken = defaultdict(list), defaultdict(float)
+            for line in appended:
                 if line["open"]:
                     key = (pid, line["warehouse_id"])
                     keys.add(key)
                     after[key].append(line["rank_priority"])
+            for line in delivered:
+                key = (pid, line["warehouse_id"])
+                keys.add(key)
+                taken[key] += shipped[line["id"]][1]
             if all(
-                rows.get(key, (None, None))[1]
-                and rows[key][1]["inputs"]
-                == pool_state.inputs_signature(
-                    on_hand.get(key, 0.0),
-                    in_stock.get(key, 0.0),
-                    expected.get(key, 0.0),
-                    supplies.get(key, ()),
+                pool_state.goes_on(
+                    rows.get(key, (None, None))[1],
+                    pool_state.inputs_signature(
+                        on_hand.get(key, 0.0),
+                        in_stock.get(key, 0.0),
+                        expected.get(key, 0.0),
+                        supplies.get(key, ()),
+                    ),
+                    taken[key],
                 )
                 and all(pool_state.ranks_before(rows[key][1], rank) for rank in after[key])
+                # A row whose figures all come to nothing goes: the full booking's.
+                and not (
+                    taken[key]
+                    and not after[key]
+                    and abs((rows[key][0] or 0.0) - taken[key]) < 1e-9
+                    and not in_stock.get(key)
+                    and not expected.get(key)
+                )
                 for key in keys
             ):
                 ready.add(pid)
+                given.update(results)
         if not ready:
             return set()
 
         results, supply_info, changes = {}, {}, {}
-        for key in sorted({(line["product_id"], line["warehouse_id"]) for line in lines}):
-            if key[0] not in ready or key not in rows or not rows[key][1]:
-                continue
+        ready_lines = [line for line in lines if line["product_id"] in ready]
+        for key in sorted(
+            {(pid, wid) for pid, wid in rows if pid in ready}
+            | {(line["product_id"], line["warehouse_id"]) for line in ready_lines}
+        ):
+            committed, state = rows[key]
+            inputs = pool_state.inputs_signature(
+                on_hand.get(key, 0.0),
+                in_stock.get(key, 0.0),
+                expected.get(key, 0.0),
+                supplies.get(key, ()),
+            )
             key_lines = [
                 line
-                for line in lines
-                if (line["product_id"], line["warehouse_id"]) == key and line["open"]
+                for line in ready_lines
+                if (line["product_id"], line["warehouse_id"]) == key
+                and line["open"]
+                and line["order_id"] in order_ids
             ]
-            if not key_lines:
+            shipped_qty = sum(
+                shipped[line["id"]][1]
+                for line in ready_lines
+                if line["id"] in shipped and (line["product_id"], line["warehouse_id"]) == key
+            )
+            if not key_lines and not shipped_qty and inputs == state["inputs"]:
                 continue
-            pool, info = pool_state.load(rows[key][1])
+            pool, info = pool_state.load(state)
             supply_info.update(info)
             for booking in pool.book((line["id"], line["open_qty"]) for line in key_lines):
                 results[booking.key] = booking
-            state = pool_state.dump(
-                pool, self._line_rank(key_lines[-1]), supply_info, rows[key][1]["inputs"]
-            )
-            committed = (rows[key][0] or 0.0) + sum(line["open_qty"] for line in key_lines)
-            changes[key] = (committed, state)
-        ready_lines = [line for line in lines if line["product_id"] in ready]
+            last = self._line_rank(key_lines[-1]) if key_lines else None
+            left = pool_state.dump(pool, last, supply_info, inputs)
+            if not key_lines:
+                # A bound: no line ranked before it may go on from here.
+                left["rank"] = state["rank"]
+            committed = (committed or 0.0) - shipped_qty
+            committed += sum(line["open_qty"] for line in key_lines)
+            changes[key] = (committed, in_stock.get(key, 0.0), left)
         # No kit among them: the rounding is only read for kit lines.
-        self._write_sale_lines(ready_lines, results, supply_info, {}, {}, partial=True)
+        self._write_sale_lines(ready_lines, results, supply_info, {}, {}, partial=True, given=given)
         self.env["sale.fulfilment.stock"]._append_figures(changes)
         return ready
+
+    def _fetch_shipped(self, product_filter, move_ids):
+        """({sales line id: (product id, quantity it shipped)} by the validated
+        ``move_ids``, in the product's unit, counted as ``_delivered_join``
+        counts deliveries; products some of whose moves ship another product
+        than their line's, a kit's component)."""
+        if not move_ids:
+            return {}, set()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT m.sale_line_id, m.product_id, sol.product_id,
+                       SUM(CASE WHEN dl.usage = 'customer'
+                                     AND (m.origin_returned_move_id IS NULL OR m.to_refund)
+                                THEN m.product_qty
+                                WHEN sl.usage = 'customer' AND m.to_refund
+                                THEN -m.product_qty
+                                ELSE 0 END)
+                  FROM stock_move m
+                  JOIN sale_order_line sol ON sol.id = m.sale_line_id
+                  JOIN stock_location dl ON dl.id = m.location_dest_id
+                  JOIN stock_location sl ON sl.id = m.location_id
+                 WHERE m.id = ANY(%s::int[]) AND %s
+                   AND m.state = 'done' AND NOT COALESCE(m.scrapped, FALSE)
+                 GROUP BY 1, 2, 3
+                """,
+                pg_array(sorted(move_ids)),
+                product_filter(("m", "product_id")),
+            )
+        )
+        shipped, unfit = {}, set()
+        for line_id, product_id, line_product_id, qty in self.env.cr.fetchall():
+            if product_id != line_product_id:
+                unfit.add(product_id)
+            shipped[line_id] = (product_id, qty)
+        return shipped, unfit
+
+    def _shipped_line_result(self, line, shipped, rows):
+        """The result of a booked line that ``shipped`` (product, quantity)
+        since, as a walk of every line would give it, or None when that walk
+        could give anything else: the line shipped more than it had booked
+        from stock, or was not booked as an open line of its own."""
+        qty = shipped[1]
+        state = rows.get((line["product_id"], line["warehouse_id"]), (None, None))[1]
+        if (
+            not state
+            or line["availability_status"] not in OPEN_STATUSES
+            or line["mto_name"]
+            or qty < 0
+        ):
+            return None
+        details = json.loads(line["details"]) if line["details"] else None
+        if details and set(details) != {"stock", "supplies"}:
+            return None
+        # What the line needed when it was booked: before these deliveries.
+        was_open = max(line["ordered_qty"] - (line["delivered_qty"] - qty), 0.0)
+        if details:
+            from_stock = details["stock"]
+        elif line["availability_status"] == IN_STOCK:
+            from_stock = was_open
+        else:
+            from_stock = was_open - (line["missing_qty"] or 0.0)
+        tolerance = state["rounding"] / 2
+        if qty > from_stock + tolerance or not line["storable"]:
+            return None
+        if not line["open"]:
+            return "delivered", None, 0.0, None
+        if details:
+            details = {
+                "stock": float_round(from_stock - qty, precision_rounding=state["rounding"]),
+                "supplies": details["supplies"],
+            }
+        return (
+            line["availability_status"],
+            line["availability_date"],
+            line["missing_qty"] or 0.0,
+            details,
+        )
 
     @contextmanager
     def _planner_settings(self, **settings):
@@ -436,9 +572,11 @@ class SaleFulfilmentBooking(models.AbstractModel):
             filter=product_filter(("m", "product_id")),
         )
 
-    def _fetch_sale_demands(self, product_filter, kits=None, partial=False, order_ids=None):
+    def _fetch_sale_demands(
+        self, product_filter, kits=None, partial=False, order_ids=None, line_ids=None
+    ):
         """Open lines in rank order, and lines whose stored status is stale
-        (of ``order_ids`` only, when given).
+        (of ``order_ids`` and ``line_ids`` only, when either is given).
 
         A booking of a few products (``partial``) also reads each line's rank,
         for the state it keeps of each pool (``pool_state``).
@@ -506,8 +644,12 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 if partial
                 else SQL(),
                 orders=SQL("TRUE")
-                if order_ids is None
-                else SQL("sol.order_id = ANY(%s::int[])", pg_array(sorted(order_ids))),
+                if order_ids is None and line_ids is None
+                else SQL(
+                    "(sol.order_id = ANY(%s::int[]) OR sol.id = ANY(%s::int[]))",
+                    pg_array(sorted(order_ids or ())),
+                    pg_array(sorted(line_ids or ())),
+                ),
             )
         )
         lines = self.env.cr.dictfetchall()
@@ -685,13 +827,19 @@ class SaleFulfilmentBooking(models.AbstractModel):
     # ------------------------------------------------------------------
     # Writing back
     # ------------------------------------------------------------------
-    def _write_sale_lines(self, lines, results, supply_info, kits, rounding, partial=True):
+    def _write_sale_lines(
+        self, lines, results, supply_info, kits, rounding, partial=True, given=None
+    ):
         """Write the lines' results beside them, only where they changed; a Not
-        applicable line keeps no row."""
+        applicable line keeps no row. ``given``: results already worked out,
+        {line id: (status, date, missing quantity, details)}."""
         changed, dropped, order_ids = [], [], set()
         stored = {line["id"]: line["availability_status"] for line in lines}
+        given = given or {}
         for line in lines:
-            if line["open"] and not line["mto_state"] and line["product_id"] in kits:
+            if line["id"] in given:
+                status, date, missing, details = given[line["id"]]
+            elif line["open"] and not line["mto_state"] and line["product_id"] in kits:
                 status, date, missing, details = self._kit_line_result(
                     line, kits[line["product_id"]], results, rounding
                 )

@@ -57,10 +57,12 @@ DIRTY_KEY = "sale_fulfilment.dirty_products"
 # appended at the bottom of the ranks (``_book_appended``): by records of those
 # orders; by changes that cannot move a status unless the stock or supplies
 # their pools are built from change, which that booking checks (reservations);
+# by sales deliveries validated, whose quantities that booking accounts for;
 # by anything else, which needs the full booking.
-APPENDED, CHECKED, OTHER = "appended", "checked", "other"
+APPENDED, CHECKED, DELIVERED, OTHER = "appended", "checked", "delivered", "other"
 MARK_KINDS_KEY = "sale_fulfilment.mark_kinds"
 APPENDED_ORDERS_KEY = "sale_fulfilment.appended_orders"
+DELIVERED_MOVES_KEY = "sale_fulfilment.delivered_moves"
 AFTER_COMMIT_KEY = "sale_fulfilment.rebook_after_commit"
 AFTER_COMMIT_APPENDED_KEY = "sale_fulfilment.rebook_after_commit_appended"
 REBUILD_KEY = "sale_fulfilment.rebuild_after_commit"
@@ -117,6 +119,7 @@ def rebook_after_commit(registry, product_ids, appended=None):
     append_args = {
         "appendable": appended.get("products", set()) - appended.get("blocked", set()),
         "appended_orders": appended.get("orders", set()),
+        "delivered_moves": appended.get("moves", set()),
         "token": appended.get("token"),
     }
     exclusive = False
@@ -183,6 +186,15 @@ class SaleFulfilmentRebook(models.AbstractModel):
         return self.env.cr.precommit.data.get(APPENDED_ORDERS_KEY, set())
 
     @api.model
+    def _note_delivered_moves(self, move_ids):
+        """These sales deliveries were validated in this transaction: marks by
+        them are DELIVERED."""
+        self.env.cr.precommit.data.setdefault(DELIVERED_MOVES_KEY, set()).update(move_ids)
+
+    def _delivered_moves(self):
+        return self.env.cr.precommit.data.get(DELIVERED_MOVES_KEY, set())
+
+    @api.model
     def _mark_products(self, product_ids, kind=OTHER):
         """Book these products at the end of the transaction; ``kind`` says why
         they were marked (APPENDED, CHECKED or OTHER)."""
@@ -247,7 +259,9 @@ class SaleFulfilmentRebook(models.AbstractModel):
                 self._lock("product", scope, with_rebuild=True)
                 done = set()
                 if appendable and not kits:
-                    done = booking._book_appended(set(appendable) & scope, self._appended_orders())
+                    done = booking._book_appended(
+                        set(appendable) & scope, self._appended_orders(), self._delivered_moves()
+                    )
                 if scope - done:
                     booking._rebook(sorted(scope - done), kits=kits)
         except Busy:
@@ -273,6 +287,7 @@ class SaleFulfilmentRebook(models.AbstractModel):
                 "products": set(),
                 "blocked": set(),
                 "orders": set(),
+                "moves": set(),
                 "token": uuid.uuid4().hex,
             }
             cr.postcommit.add(partial(rebook_after_commit, self.env.registry, after, appended))
@@ -294,6 +309,7 @@ class SaleFulfilmentRebook(models.AbstractModel):
         # Marked for anything else in another round: booked in full.
         appended["blocked"] |= set(product_ids) - set(appendable)
         appended["orders"] |= self._appended_orders()
+        appended["moves"] |= self._delivered_moves()
 
     # ------------------------------------------------------------------
     # Locks
@@ -370,7 +386,13 @@ class SaleFulfilmentRebook(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _book_queued(
-        self, product_ids=None, exclusive=False, appendable=(), appended_orders=(), token=None
+        self,
+        product_ids=None,
+        exclusive=False,
+        appendable=(),
+        appended_orders=(),
+        token=None,
+        delivered_moves=(),
     ):
         """Book the queued products among ``product_ids`` (all queued when None).
 
@@ -380,9 +402,10 @@ class SaleFulfilmentRebook(models.AbstractModel):
         the booked product ids.
 
         ``appendable`` products, marked only by ``appended_orders`` (confirmed
-        at the bottom of the ranks) or by reservations, go on from their pools'
-        state when every queue row consumed for them carries ``token``, the
-        queuing transaction's own: another's row may stand for any change.
+        at the bottom of the ranks), by reservations or by ``delivered_moves``
+        (sales deliveries validated), go on from their pools' state when every
+        queue row consumed for them carries ``token``, the queuing
+        transaction's own: another's row may stand for any change.
         """
         cr = self.env.cr
         fresh = self.with_context(**{FRESH_CONTEXT: TRUSTED})
@@ -419,7 +442,7 @@ class SaleFulfilmentRebook(models.AbstractModel):
             done = set()
             appendable = (set(appendable) & todo) - foreign
             if appendable and not kits:
-                done = booking._book_appended(appendable, appended_orders)
+                done = booking._book_appended(appendable, appended_orders, delivered_moves)
             if scope - done:
                 booking._rebook(sorted(scope - done), kits=kits)
         return todo

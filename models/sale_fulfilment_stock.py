@@ -224,10 +224,11 @@ class SaleFulfilmentStock(models.Model):
 
     @api.model
     def _append_figures(self, changes):
-        """Write what orders appended at the bottom of the ranks commit, and the
-        state they leave each pool in: {(product, warehouse): (Committed,
-        pool_state data)}. Stock, Expected and safety stock are unchanged: the
-        booking checked that the pools were built from the same stock."""
+        """Write what orders appended at the bottom of the ranks and deliveries
+        leave committed, on hand, and the state they leave each pool in:
+        {(product, warehouse): (Committed, In stock, pool_state data)}.
+        Expected and safety stock are unchanged: the booking checked that the
+        pools were built from the same supplies."""
         if not changes:
             return
         keys = sorted(changes)
@@ -236,21 +237,23 @@ class SaleFulfilmentStock(models.Model):
                 """
                 UPDATE sale_fulfilment_stock s
                    SET committed_qty = v.committed,
-                       calculated_stock_qty = s.in_stock_qty + s.expected_qty - v.committed
+                       in_stock_qty = v.in_stock,
+                       calculated_stock_qty = v.in_stock + s.expected_qty - v.committed
                                               - s.safety_stock_qty,
                        missing_qty = GREATEST(0, v.committed + s.safety_stock_qty
-                                                 - s.in_stock_qty - s.expected_qty),
+                                                 - v.in_stock - s.expected_qty),
                        pool_state = v.state::jsonb,
                        write_uid = %s, write_date = now() at time zone 'UTC'
-                  FROM unnest(%s::int[], %s::int[], %s::float8[], %s::text[])
-                       AS v(product_id, warehouse_id, committed, state)
+                  FROM unnest(%s::int[], %s::int[], %s::float8[], %s::float8[], %s::text[])
+                       AS v(product_id, warehouse_id, committed, in_stock, state)
                  WHERE s.product_id = v.product_id AND s.warehouse_id = v.warehouse_id
                 """,
                 self.env.uid,
                 pg_array(key[0] for key in keys),
                 pg_array(key[1] for key in keys),
                 pg_array(changes[key][0] for key in keys),
-                pg_array(self._state_text(changes[key][1]) for key in keys),
+                pg_array(changes[key][1] for key in keys),
+                pg_array(self._state_text(changes[key][2]) for key in keys),
             )
         )
         self.invalidate_model()

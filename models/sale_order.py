@@ -177,7 +177,7 @@ class SaleOrder(models.Model):
         self.env["sale.fulfilment.rebook"]._note_appended_orders(self.ids)
         return res
 
-    def _booking_mark_kinds(self, vals=None):
+    def _booking_mark_kinds(self, vals=None, created=False):
         appended = self.env["sale.fulfilment.rebook"]._appended_orders()
         mine = self.filtered(lambda order: order.id in appended)
         return {APPENDED: mine, OTHER: self - mine}

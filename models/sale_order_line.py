@@ -248,7 +248,7 @@ class SaleOrderLine(models.Model):
             parts.append(self.env._("%(qty)s missing", qty=qty(self.missing_qty)))
         return "; ".join(parts)
 
-    def _booking_mark_kinds(self, vals=None):
+    def _booking_mark_kinds(self, vals=None, created=False):
         appended = self.env["sale.fulfilment.rebook"]._appended_orders()
         mine = self.browse()
         if appended:

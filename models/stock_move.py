@@ -5,10 +5,17 @@ from odoo.tools import SQL, float_compare
 
 from ..vocabulary import ASSIGNING_CONTEXT, COMPONENT_STATUSES, TRUSTED, trusted
 from .fulfilment_booked_mixin import booked_search
-from .sale_fulfilment_rebook import APPENDED, CHECKED, OTHER
+from .sale_fulfilment_rebook import APPENDED, CHECKED, DELIVERED, OTHER
 
-# What reserving or unreserving a move writes of its booking inputs.
-RESERVATION_VALS = frozenset({"quantity", "state"})
+# What reserving, unreserving or splitting a sales delivery writes of its
+# booking inputs: none of it moves a status (the booking decides between
+# deliveries, the pool counts only other reservations, and a line's open
+# quantity comes from what it delivered); what the pools are built from is
+# checked by the booking that goes on from their state.
+CHECKED_VALS = frozenset({"quantity", "state", "product_uom_qty", "product_qty", "date"})
+# What validating a sales delivery writes: the delivered quantity is checked
+# against what the line booked from stock (``_book_appended``).
+DELIVERED_VALS = frozenset({"state", "date"})
 
 
 class StockMove(models.Model):
@@ -38,11 +45,12 @@ class StockMove(models.Model):
         }
     )
 
-    def _booking_mark_kinds(self, vals=None):
+    def _booking_mark_kinds(self, vals=None, created=False):
         """Moves of orders appended at the bottom of the ranks are theirs; a
-        reservation of a sales delivery moves no status (the booking decides
-        between deliveries, and the pool counts only other reservations)."""
-        appended = self.env["sale.fulfilment.rebook"]._appended_orders()
+        sales delivery reserved, split or created open moves no status; one
+        validated is DELIVERED (noted, for ``_book_appended``)."""
+        rebook = self.env["sale.fulfilment.rebook"]
+        appended = rebook._appended_orders()
         mine = self.browse()
         if appended:
             # sudo: a warehouse user may move the deliveries of orders he may
@@ -50,18 +58,27 @@ class StockMove(models.Model):
             mine = self.browse(
                 move.id for move in self.sudo() if move.sale_line_id.order_id.id in appended
             )
-        checked = self.browse()
-        if (
-            vals is not None
-            and set(vals) <= RESERVATION_VALS
-            and vals.get("state")
-            not in (
-                "done",
-                "cancel",
+        if vals is None and not created:
+            return {APPENDED: mine, OTHER: self - mine}
+        deliveries = (self - mine).filtered(
+            lambda move: (
+                move.sale_line_id and not move.production_id and not move.raw_material_production_id
             )
-        ):
-            checked = (self - mine).filtered("sale_line_id")
-        return {APPENDED: mine, CHECKED: checked, OTHER: self - mine - checked}
+        )
+        checked = delivered = self.browse()
+        inputs = set() if created else self._booking_inputs.intersection(vals)
+        state = None if created else vals.get("state")
+        if inputs <= CHECKED_VALS and state not in ("done", "cancel"):
+            checked = deliveries.filtered(lambda move: move.state not in ("done", "cancel"))
+        elif inputs <= DELIVERED_VALS and state == "done":
+            delivered = deliveries
+            rebook._note_delivered_moves(delivered.ids)
+        return {
+            APPENDED: mine,
+            CHECKED: checked,
+            DELIVERED: delivered,
+            OTHER: self - mine - checked - delivered,
+        }
 
     # Kept beside the move (fulfilment.booked.mixin), yet searchable, sortable
     # and groupable like stored fields.
