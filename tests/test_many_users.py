@@ -414,6 +414,43 @@ class TestManyUsers(TransactionCase):
                 self.assertEqual(self._figures("bench"), self._figures("bench", rebuilt=True))
                 self.assertEqual(self._queued(), 0)
 
+    def test_a_delivery_that_gave_way_is_booked_after_its_commit_from_the_state(self):
+        """Another transaction holds the benches while a warehouse user ships
+        an In stock order: the delivery is queued, and booked right after its
+        commit from what its line had booked from stock, without a full
+        booking; it ends as one would."""
+        first, second = self._confirmed_benches(2, 2)
+        self._committed(lambda env: self._stock(env, "bench", -1))
+        full = []
+        original = type(self.env["sale.fulfilment.booking"])._rebook
+
+        def spy(model, product_ids=None, kits=None):
+            full.append(product_ids)
+            return original(model, product_ids, kits=kits)
+
+        self.patch(type(self.env["sale.fulfilment.booking"]), "_rebook", spy)
+        ready, release = threading.Event(), threading.Event()
+        holder = threading.Thread(
+            target=self._hold, args=("product", self.data["bench"], ready, release)
+        )
+        holder.start()
+        self.assertTrue(ready.wait(WAIT))
+        timer = threading.Timer(0.5, release.set)
+        timer.start()
+        try:
+            with self.registry.cursor() as cr:
+                self._ship(first)(self._env(cr))
+                cr.commit()  # busy: queued, booked after the commit
+        finally:
+            release.set()
+            holder.join(WAIT)
+            timer.cancel()
+        self.assertFalse([ids for ids in full if ids is None or self.data["bench"] in ids])
+        self.assertEqual(self._bench_statuses([first, second]), ["delivered", "not_available"])
+        self.assertEqual(self._stored("bench"), self._rebuilt("bench"))
+        self.assertEqual(self._figures("bench"), self._figures("bench", rebuilt=True))
+        self.assertEqual(self._queued(), 0)
+
     def test_different_products_do_not_wait(self):
         """One user's transaction holds the bench's booking open; another
         user's save of stools books and commits at once."""
