@@ -26,10 +26,10 @@ booking therefore runs in three places, each safe on its own:
    the global lock exclusively, every other booking shares it.
 """
 
+import json
 import logging
 import random
 import time
-import uuid
 from datetime import timedelta
 from functools import partial
 
@@ -64,7 +64,6 @@ MARK_KINDS_KEY = "sale_fulfilment.mark_kinds"
 APPENDED_ORDERS_KEY = "sale_fulfilment.appended_orders"
 DELIVERED_MOVES_KEY = "sale_fulfilment.delivered_moves"
 AFTER_COMMIT_KEY = "sale_fulfilment.rebook_after_commit"
-AFTER_COMMIT_APPENDED_KEY = "sale_fulfilment.rebook_after_commit_appended"
 REBUILD_KEY = "sale_fulfilment.rebuild_after_commit"
 # Advisory lock keys: one bigint for the rebuild, (namespace, id) pairs for the rest.
 LOCK_REBUILD = 0x5F5F_0000
@@ -105,23 +104,12 @@ def read_committed(cr):
         cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
 
 
-def rebook_after_commit(registry, product_ids, appended=None):
+def rebook_after_commit(registry, product_ids):
     """Postcommit hook: book ``product_ids`` in a transaction of their own.
-
-    ``appended`` (``_enqueue``'s record of the transaction): the orders it
-    appended at the bottom of the ranks, the products marked only by those
-    or by reservations, and the token of its queue rows.
 
     The user's transaction has committed: nothing here may reach the user as
     an error. Whatever fails stays queued for the scheduled action.
     """
-    appended = appended or {}
-    append_args = {
-        "appendable": appended.get("products", set()) - appended.get("blocked", set()),
-        "appended_orders": appended.get("orders", set()),
-        "delivered_moves": appended.get("moves", set()),
-        "token": appended.get("token"),
-    }
     exclusive = False
     for attempt in range(1, AFTER_COMMIT_TRIES + 1):
         try:
@@ -129,9 +117,7 @@ def rebook_after_commit(registry, product_ids, appended=None):
                 read_committed(cr)
                 cr.execute(SQL("SET LOCAL lock_timeout = %s", LOCK_TIMEOUT))
                 env = api.Environment(cr, SUPERUSER_ID, {})
-                env["sale.fulfilment.rebook"]._book_queued(
-                    product_ids, exclusive=exclusive, **append_args
-                )
+                env["sale.fulfilment.rebook"]._book_queued(product_ids, exclusive=exclusive)
             return
         except TooMany:
             exclusive = True
@@ -283,33 +269,31 @@ class SaleFulfilmentRebook(models.AbstractModel):
         after = cr.postcommit.data.get(AFTER_COMMIT_KEY)
         if after is None:
             after = cr.postcommit.data[AFTER_COMMIT_KEY] = set()
-            appended = cr.postcommit.data[AFTER_COMMIT_APPENDED_KEY] = {
-                "products": set(),
-                "blocked": set(),
-                "orders": set(),
-                "moves": set(),
-                "token": uuid.uuid4().hex,
+            cr.postcommit.add(partial(rebook_after_commit, self.env.registry, after))
+        # What this transaction changed, for whichever booking consumes the
+        # rows: this one's after the commit, another's, or the scheduled action.
+        changes = json.dumps(
+            {
+                "orders": sorted(self._appended_orders()),
+                "moves": sorted(self._delivered_moves()),
             }
-            cr.postcommit.add(partial(rebook_after_commit, self.env.registry, after, appended))
-        appended = cr.postcommit.data[AFTER_COMMIT_APPENDED_KEY]
+        )
         # Inserts only: rows of other transactions never conflict with these.
         cr.execute(
             SQL(
                 """
-                INSERT INTO sale_fulfilment_rebook_queue (product_id, queued_at, token)
-                SELECT id, now() at time zone 'UTC', %s FROM product_product
+                INSERT INTO sale_fulfilment_rebook_queue (product_id, queued_at, changes)
+                SELECT id, now() at time zone 'UTC',
+                       CASE WHEN id = ANY(%s::int[]) THEN %s::jsonb END
+                  FROM product_product
                  WHERE id = ANY(%s::int[])
                 """,
-                appended["token"],
+                pg_array(sorted(appendable)),
+                changes,
                 pg_array(sorted(product_ids)),
             )
         )
         after |= product_ids
-        appended["products"] |= set(appendable)
-        # Marked for anything else in another round: booked in full.
-        appended["blocked"] |= set(product_ids) - set(appendable)
-        appended["orders"] |= self._appended_orders()
-        appended["moves"] |= self._delivered_moves()
 
     # ------------------------------------------------------------------
     # Locks
@@ -385,15 +369,7 @@ class SaleFulfilmentRebook(models.AbstractModel):
     # After the commit, and the scheduled actions
     # ------------------------------------------------------------------
     @api.model
-    def _book_queued(
-        self,
-        product_ids=None,
-        exclusive=False,
-        appendable=(),
-        appended_orders=(),
-        token=None,
-        delivered_moves=(),
-    ):
+    def _book_queued(self, product_ids=None, exclusive=False):
         """Book the queued products among ``product_ids`` (all queued when None).
 
         Runs in a READ COMMITTED transaction of its own: the statements after
@@ -401,11 +377,11 @@ class SaleFulfilmentRebook(models.AbstractModel):
         the rebuild lock alone (too many records to lock one by one). Returns
         the booked product ids.
 
-        ``appendable`` products, marked only by ``appended_orders`` (confirmed
-        at the bottom of the ranks), by reservations or by ``delivered_moves``
-        (sales deliveries validated), go on from their pools' state when every
-        queue row consumed for them carries ``token``, the queuing
-        transaction's own: another's row may stand for any change.
+        A product all of whose consumed rows say that their transactions only
+        appended orders at the bottom of the ranks or validated deliveries
+        (``changes``) goes on from its pools' state with all of those at once
+        (``_book_appended``); a row that may stand for any change books it in
+        full.
         """
         cr = self.env.cr
         fresh = self.with_context(**{FRESH_CONTEXT: TRUSTED})
@@ -428,21 +404,23 @@ class SaleFulfilmentRebook(models.AbstractModel):
             SQL(
                 """
                 DELETE FROM sale_fulfilment_rebook_queue WHERE product_id = ANY(%s::int[])
-                RETURNING product_id, token
+                RETURNING product_id, changes
                 """,
                 pg_array(sorted(set(product_ids))),
             )
         )
         rows = cr.fetchall()
-        todo = {pid for pid, _token in rows}
-        foreign = {pid for pid, row_token in rows if not token or row_token != token}
+        todo = {pid for pid, _changes in rows}
+        any_change = {pid for pid, changes in rows if not changes}
+        orders = {oid for _pid, changes in rows if changes for oid in changes["orders"]}
+        moves = {mid for _pid, changes in rows if changes for mid in changes["moves"]}
         if todo:
             if todo != set(product_ids):
                 scope, kits = booking._booking_scope(todo)
             done = set()
-            appendable = (set(appendable) & todo) - foreign
+            appendable = todo - any_change
             if appendable and not kits:
-                done = booking._book_appended(appendable, appended_orders, delivered_moves)
+                done = booking._book_appended(appendable, orders, moves)
             if scope - done:
                 booking._rebook(sorted(scope - done), kits=kits)
         return todo

@@ -18,7 +18,9 @@ class SaleFulfilmentRebookQueue(models.Model):
         "product.product", required=True, index=True, readonly=True, ondelete="cascade"
     )
     queued_at = fields.Datetime(readonly=True)
-    # Which transaction queued the row: the booking after that commit may go on
-    # from the pools' state (orders appended at the bottom) only when every
-    # row it consumes is its own; another's row may stand for any change.
-    token = fields.Char(string="Queued in transaction", readonly=True)
+    # What the queuing transaction changed of the product, when that was only
+    # orders it appended at the bottom of the ranks and sales deliveries it
+    # validated ({"orders": [ids], "moves": [ids]}): the booking that consumes
+    # the row may go on from the pools' state. Empty: anything may have
+    # changed, the product is booked in full.
+    changes = fields.Json(string="What changed", readonly=True)

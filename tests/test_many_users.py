@@ -575,9 +575,10 @@ class TestManyUsers(TransactionCase):
                 "UPDATE sale_order_line SET product_uom_qty = 1 WHERE order_id = %s",
                 [self.data["stool_order"]],
             )
+            # A row that says nothing of what changed: anything may have.
             env.cr.execute(
-                "INSERT INTO sale_fulfilment_rebook_queue (product_id, queued_at, token)"
-                " VALUES (%s, now() at time zone 'UTC', 'died')",
+                "INSERT INTO sale_fulfilment_rebook_queue (product_id, queued_at)"
+                " VALUES (%s, now() at time zone 'UTC')",
                 [self.data["stool"]],
             )
 
@@ -613,6 +614,55 @@ class TestManyUsers(TransactionCase):
         self.assertEqual(by_order[self.data["stool_order"]][0], "in_stock")
         self.assertEqual(by_order[order_id], ("not_available", 1))
         self.assertEqual(self._stored("stool"), self._rebuilt("stool"))
+        self.assertEqual(self._queued(), 0)
+
+    def test_confirmations_queued_by_two_transactions_book_together_from_the_state(self):
+        """Two confirmations of stools give way while another transaction holds
+        them; the first one's process dies after its commit. The booking after
+        the second commit consumes both rows: each says its transaction only
+        appended an order, so both orders book from the pools' state at once,
+        without a full booking, and end as one would."""
+        self._committed(lambda env: self._stock(env, "stool", 4))
+        first_id, second_id = self._quotation("stool", 2), self._quotation("stool", 2)
+        full = []
+        original = type(self.env["sale.fulfilment.booking"])._rebook
+
+        def spy(model, product_ids=None, kits=None):
+            full.append(product_ids)
+            return original(model, product_ids, kits=kits)
+
+        self.patch(type(self.env["sale.fulfilment.booking"]), "_rebook", spy)
+        ready, release = threading.Event(), threading.Event()
+        holder = threading.Thread(
+            target=self._hold, args=("product", self.data["stool"], ready, release)
+        )
+        holder.start()
+        self.assertTrue(ready.wait(WAIT))
+        timer = None
+        try:
+            with self.registry.cursor() as cr:
+                self._env(cr)["sale.order"].browse(first_id).action_confirm()
+                cr.flush()  # busy: queued
+                cr.postcommit.clear()  # the process dies after its commit
+                cr.commit()
+            self.assertEqual(self._queued(), 1)
+            timer = threading.Timer(0.5, release.set)
+            timer.start()
+            with self.registry.cursor() as cr:
+                self._env(cr)["sale.order"].browse(second_id).action_confirm()
+                cr.commit()  # busy: queued, booked after the commit with the other
+        finally:
+            release.set()
+            holder.join(WAIT)
+            if timer:
+                timer.cancel()
+        self.assertFalse([ids for ids in full if ids is None or self.data["stool"] in ids])
+        by_order = {row[0]: row[1:3] for row in self._stored("stool")}
+        # Three of the four stools for setUp's order, one for the first's two.
+        self.assertEqual(by_order[first_id], ("not_available", 1))
+        self.assertEqual(by_order[second_id], ("not_available", 2))
+        self.assertEqual(self._stored("stool"), self._rebuilt("stool"))
+        self.assertEqual(self._figures("stool"), self._figures("stool", rebuilt=True))
         self.assertEqual(self._queued(), 0)
 
     def test_concurrent_confirmations_get_distinct_ranks(self):
