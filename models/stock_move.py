@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import fields, models
 from odoo.tools import SQL, float_compare
 
+from ..pg_array import pg_array
 from ..vocabulary import ASSIGNING_CONTEXT, COMPONENT_STATUSES, TRUSTED, trusted
 from .fulfilment_booked_mixin import booked_search
 from .sale_fulfilment_rebook import APPENDED, CHECKED, DELIVERED, OTHER
@@ -193,44 +194,69 @@ class StockMove(models.Model):
             lambda m: m.state in ("confirmed", "partially_available") and not m.picked
         )
 
-    def _fulfilment_ranked_moves(self, products, states, extra_domain=None):
+    def _fulfilment_ranked_moves(self, products, states, behind=None):
         """Other deliveries and MO components of ``products`` in ``states``, not
         picked, as superuser: they are often other salesmen's, which the caller
-        may not read; they are only compared, reserved or released by rank."""
-        return self.sudo().search(
+        may not read; they are only compared, reserved or released by rank.
+        ``behind``: an SQL condition on ``m`` (the move) and ``so`` (its sales
+        order) narrowing them further.
+
+        In SQL: the ORM's search through the sales line to its order's rank
+        planned nested subqueries at every confirmation.
+        """
+        self.flush_model(
             [
-                ("product_id", "in", products.ids),
-                ("state", "in", states),
-                ("picked", "=", False),
-                ("id", "not in", self.ids),
-                "|",
-                "&",
-                ("sale_line_id", "!=", False),
-                ("move_orig_ids", "=", False),
-                ("raw_material_production_id", "!=", False),
-                *(extra_domain or []),
+                "product_id",
+                "state",
+                "picked",
+                "sale_line_id",
+                "priority",
+                "raw_material_production_id",
+                "move_orig_ids",
             ]
         )
+        self.env["sale.order.line"].flush_model(["order_id"])
+        self.env["sale.order"].flush_model(["fulfilment_priority"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT m.id
+                  FROM stock_move m
+                  LEFT JOIN sale_order_line sol ON sol.id = m.sale_line_id
+                  LEFT JOIN sale_order so ON so.id = sol.order_id
+                 WHERE m.product_id = ANY(%(products)s::int[])
+                   AND m.state = ANY(%(states)s::varchar[])
+                   AND NOT COALESCE(m.picked, FALSE)
+                   AND m.id != ALL(%(own)s::int[])
+                   AND (m.raw_material_production_id IS NOT NULL
+                        OR (m.sale_line_id IS NOT NULL
+                            AND NOT EXISTS (SELECT 1 FROM stock_move_move_rel r
+                                             WHERE r.move_dest_id = m.id)))
+                   AND %(behind)s
+                """,
+                products=pg_array(products.ids),
+                states=pg_array(states),
+                own=pg_array(self.ids),
+                behind=behind or SQL("TRUE"),
+            )
+        )
+        return self.sudo().browse(row[0] for row in self.env.cr.fetchall())
 
     def _fulfilment_maybe_behind(self):
-        """A domain of the moves that may rank after some move of ``self``: a
-        superset, narrowed in SQL so that a newly confirmed order (ranked last)
-        does not read every reservation of its products."""
+        """An SQL condition (``_fulfilment_ranked_moves``) on the moves that may
+        rank after some move of ``self``: a superset, so that a newly confirmed
+        order (ranked last) does not read every reservation of its products."""
         moves = self.sudo()
         top_star = max((int(m.priority or 0) for m in moves), default=0)
         ranks = [m.sale_line_id.order_id.fulfilment_priority for m in moves if m.sale_line_id]
         # Components rank after every delivery; deliveries after the orders
         # ranked before them; a star (Odoo's priority) before everything.
-        behind = [("raw_material_production_id", "!=", False)]
+        behind = [SQL("m.raw_material_production_id IS NOT NULL")]
         if ranks:
-            behind = [
-                "|",
-                *behind,
-                ("sale_line_id.order_id.fulfilment_priority", ">=", min(ranks)),
-            ]
+            behind.append(SQL("so.fulfilment_priority >= %s", min(ranks)))
         if top_star:
-            behind = ["|", ("priority", "<", str(top_star)), *behind]
-        return behind
+            behind.append(SQL("m.priority < %s", str(top_star)))
+        return SQL("(%s)", SQL(" OR ").join(behind))
 
     def _fulfilment_ranked_ahead(self):
         """Deliveries and components ranked before the ranked moves of ``self``,
@@ -331,7 +357,7 @@ class StockMove(models.Model):
         holders = short._fulfilment_ranked_moves(
             short.product_id,
             ("assigned", "partially_available"),
-            short._fulfilment_maybe_behind(),
+            behind=short._fulfilment_maybe_behind(),
         )
         if not holders:
             return self.browse()
