@@ -182,3 +182,19 @@ class FulfilmentCase(TransactionCase):
         production.move_raw_ids.picked = True
         production.button_mark_done()
         return production
+
+
+def record_full_bookings(case):
+    """From now on, the products of every full booking (``_rebook``; None for
+    all) go to the returned list, for tests that tell the full booking from
+    the bookings that go on from the pools' state."""
+    full = []
+    booking = type(case.env["sale.fulfilment.booking"])
+    original = booking._rebook
+
+    def spy(model, product_ids=None, kits=None):
+        full.append(None if product_ids is None else set(product_ids))
+        return original(model, product_ids, kits=kits)
+
+    case.patch(booking, "_rebook", spy)
+    return full

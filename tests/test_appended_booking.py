@@ -4,7 +4,7 @@ in full. Every case ends as a full booking would."""
 
 from odoo.tests import new_test_user, tagged
 
-from .common import FulfilmentCase
+from .common import FulfilmentCase, record_full_bookings
 
 STORED_SQL = """
     SELECT sol.id, a.status, a.date, a.missing_qty, a.details::text
@@ -27,14 +27,7 @@ class TestAppendedBooking(FulfilmentCase):
     def setUp(self):
         super().setUp()
         self.booking = self.env["sale.fulfilment.booking"]
-        self.full = []
-        original = type(self.booking)._rebook
-
-        def spy(model, product_ids=None, kits=None):
-            self.full.append(None if product_ids is None else set(product_ids))
-            return original(model, product_ids, kits=kits)
-
-        self.patch(type(self.booking), "_rebook", spy)
+        self.full = record_full_bookings(self)
 
     def _stored(self, products):
         cr = self.env.cr

@@ -8,6 +8,7 @@ so it holds none of the locks the other transactions take.
 # These tests commit real transactions on purpose: that is what they test.
 # pylint: disable=invalid-commit
 
+import contextlib
 import threading
 import time
 import uuid
@@ -20,6 +21,7 @@ from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.sale_fulfilment.models import sale_fulfilment_rebook
 from odoo.addons.sale_fulfilment.models.sale_fulfilment_rebook import LOCK_NAMESPACES, LOCK_REBUILD
+from odoo.addons.sale_fulfilment.tests.common import record_full_bookings
 
 WAIT = 30  # seconds: a hang fails the test instead of blocking the run
 
@@ -421,30 +423,12 @@ class TestManyUsers(TransactionCase):
         booking; it ends as one would."""
         first, second = self._confirmed_benches(2, 2)
         self._committed(lambda env: self._stock(env, "bench", -1))
-        full = []
-        original = type(self.env["sale.fulfilment.booking"])._rebook
-
-        def spy(model, product_ids=None, kits=None):
-            full.append(product_ids)
-            return original(model, product_ids, kits=kits)
-
-        self.patch(type(self.env["sale.fulfilment.booking"]), "_rebook", spy)
-        ready, release = threading.Event(), threading.Event()
-        holder = threading.Thread(
-            target=self._hold, args=("product", self.data["bench"], ready, release)
-        )
-        holder.start()
-        self.assertTrue(ready.wait(WAIT))
-        timer = threading.Timer(0.5, release.set)
-        timer.start()
-        try:
+        full = record_full_bookings(self)
+        with self._held("bench") as release_soon:
+            release_soon()
             with self.registry.cursor() as cr:
                 self._ship(first)(self._env(cr))
                 cr.commit()  # busy: queued, booked after the commit
-        finally:
-            release.set()
-            holder.join(WAIT)
-            timer.cancel()
         self.assertFalse([ids for ids in full if ids is None or self.data["bench"] in ids])
         self.assertEqual(self._bench_statuses([first, second]), ["delivered", "not_available"])
         self.assertEqual(self._stored("bench"), self._rebuilt("bench"))
@@ -515,23 +499,38 @@ class TestManyUsers(TransactionCase):
             release.wait(WAIT)
             cr.rollback()
 
-    def test_queued_product_of_a_dead_process_is_booked_by_the_scheduled_action(self):
+    @contextlib.contextmanager
+    def _held(self, product_key):
+        """Another transaction holds the product's booking lock inside the
+        block; the function it yields has it released half a second later
+        (a booking after a commit then waits for it, and goes on)."""
         ready, release = threading.Event(), threading.Event()
         holder = threading.Thread(
-            target=self._hold, args=("product", self.data["bench"], ready, release)
+            target=self._hold, args=("product", self.data[product_key], ready, release)
         )
         holder.start()
+        timers = []
+
+        def release_soon():
+            timers.append(threading.Timer(0.5, release.set))
+            timers[-1].start()
+
         try:
             self.assertTrue(ready.wait(WAIT))
-            with self.registry.cursor() as cr:
-                self._stock(self._env(cr), "bench", 10)
-                cr.flush()  # the bench is busy: queued in this transaction
-                # The process dies between its commit and the booking after it.
-                cr.postcommit.clear()
-                cr.commit()
+            yield release_soon
         finally:
             release.set()
             holder.join(WAIT)
+            for timer in timers:
+                timer.cancel()
+
+    def test_queued_product_of_a_dead_process_is_booked_by_the_scheduled_action(self):
+        with self._held("bench"), self.registry.cursor() as cr:
+            self._stock(self._env(cr), "bench", 10)
+            cr.flush()  # the bench is busy: queued in this transaction
+            # The process dies between its commit and the booking after it.
+            cr.postcommit.clear()
+            cr.commit()
         self.assertEqual(self._queued(), 1)
         self.assertEqual(self._status_of("first"), "not_available", "not booked yet")
         with self.registry.cursor() as cr:
@@ -543,22 +542,11 @@ class TestManyUsers(TransactionCase):
 
     def test_busy_product_is_booked_right_after_the_commit(self):
         """The booking after the commit waits for the other booking, then books."""
-        ready, release = threading.Event(), threading.Event()
-        holder = threading.Thread(
-            target=self._hold, args=("product", self.data["bench"], ready, release)
-        )
-        holder.start()
-        self.assertTrue(ready.wait(WAIT))
-        timer = threading.Timer(0.5, release.set)
-        timer.start()
-        try:
+        with self._held("bench") as release_soon:
+            release_soon()
             with self.registry.cursor() as cr:
                 self._stock(self._env(cr), "bench", 5)
                 cr.commit()  # the booking after commit waits for the holder
-        finally:
-            release.set()
-            holder.join(WAIT)
-            timer.cancel()
         self.assertEqual(self._status_of("first"), "in_stock")
         self.assertEqual(self._queued(), 0)
 
@@ -584,30 +572,12 @@ class TestManyUsers(TransactionCase):
 
         self._committed(died)
         order_id = self._quotation("stool", 2)
-        full = []
-        original = type(self.env["sale.fulfilment.booking"])._rebook
-
-        def spy(model, product_ids=None, kits=None):
-            full.append(product_ids)
-            return original(model, product_ids, kits=kits)
-
-        self.patch(type(self.env["sale.fulfilment.booking"]), "_rebook", spy)
-        ready, release = threading.Event(), threading.Event()
-        holder = threading.Thread(
-            target=self._hold, args=("product", self.data["stool"], ready, release)
-        )
-        holder.start()
-        self.assertTrue(ready.wait(WAIT))
-        timer = threading.Timer(0.5, release.set)
-        timer.start()
-        try:
+        full = record_full_bookings(self)
+        with self._held("stool") as release_soon:
+            release_soon()
             with self.registry.cursor() as cr:
                 self._env(cr)["sale.order"].browse(order_id).action_confirm()
                 cr.commit()  # busy: queued, booked after the commit
-        finally:
-            release.set()
-            holder.join(WAIT)
-            timer.cancel()
         self.assertTrue(any(ids and self.data["stool"] in ids for ids in full))
         by_order = {row[0]: row[1:3] for row in self._stored("stool")}
         # One stool for the order cut to 1, one for the new order's 2.
@@ -624,38 +594,18 @@ class TestManyUsers(TransactionCase):
         without a full booking, and end as one would."""
         self._committed(lambda env: self._stock(env, "stool", 4))
         first_id, second_id = self._quotation("stool", 2), self._quotation("stool", 2)
-        full = []
-        original = type(self.env["sale.fulfilment.booking"])._rebook
-
-        def spy(model, product_ids=None, kits=None):
-            full.append(product_ids)
-            return original(model, product_ids, kits=kits)
-
-        self.patch(type(self.env["sale.fulfilment.booking"]), "_rebook", spy)
-        ready, release = threading.Event(), threading.Event()
-        holder = threading.Thread(
-            target=self._hold, args=("product", self.data["stool"], ready, release)
-        )
-        holder.start()
-        self.assertTrue(ready.wait(WAIT))
-        timer = None
-        try:
+        full = record_full_bookings(self)
+        with self._held("stool") as release_soon:
             with self.registry.cursor() as cr:
                 self._env(cr)["sale.order"].browse(first_id).action_confirm()
                 cr.flush()  # busy: queued
                 cr.postcommit.clear()  # the process dies after its commit
                 cr.commit()
             self.assertEqual(self._queued(), 1)
-            timer = threading.Timer(0.5, release.set)
-            timer.start()
+            release_soon()
             with self.registry.cursor() as cr:
                 self._env(cr)["sale.order"].browse(second_id).action_confirm()
                 cr.commit()  # busy: queued, booked after the commit with the other
-        finally:
-            release.set()
-            holder.join(WAIT)
-            if timer:
-                timer.cancel()
         self.assertFalse([ids for ids in full if ids is None or self.data["stool"] in ids])
         by_order = {row[0]: row[1:3] for row in self._stored("stool")}
         # Three of the four stools for setUp's order, one for the first's two.
