@@ -1,4 +1,5 @@
 from odoo import api, models
+from odoo.exceptions import MissingError
 
 from .sale_fulfilment_rebook import OTHER
 
@@ -53,9 +54,14 @@ class FulfilmentBookingTriggerMixin(models.AbstractModel):
             return super().write(vals)
         before = self._booking_marks(vals)
         res = super().write(vals)
-        # Odoo may delete some of the records during their own write (the moves
-        # of an MO's by-product whose product changes).
-        self._mark_for_booking(before + self.exists()._booking_marks(vals))
+        try:
+            after = self._booking_marks(vals)
+        except MissingError:
+            # Odoo deleted some of the records during their own write (the
+            # moves of an MO's by-product whose product changes). Not asked
+            # first: that query ran at every write of a move.
+            after = self.exists()._booking_marks(vals)
+        self._mark_for_booking(before + after)
         return res
 
     def unlink(self):

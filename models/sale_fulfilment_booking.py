@@ -643,13 +643,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 )
                 if partial
                 else SQL(),
-                orders=SQL("TRUE")
-                if order_ids is None and line_ids is None
-                else SQL(
-                    "(sol.order_id = ANY(%s::int[]) OR sol.id = ANY(%s::int[]))",
-                    pg_array(sorted(order_ids or ())),
-                    pg_array(sorted(line_ids or ())),
-                ),
+                orders=self._lines_of(order_ids, line_ids),
             )
         )
         lines = self.env.cr.dictfetchall()
@@ -664,6 +658,20 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 line["open_qty"], max(line["mto_done_qty"] - line["delivered_qty"], 0.0)
             )
         return lines
+
+    @staticmethod
+    def _lines_of(order_ids, line_ids):
+        """The condition on ``sol`` of the lines of ``order_ids`` and
+        ``line_ids`` (every line when both are None), each part only when it
+        names some: an empty one kept PostgreSQL from the order's index."""
+        if order_ids is None and line_ids is None:
+            return SQL("TRUE")
+        parts = [
+            SQL("%s = ANY(%s::int[])", SQL.identifier("sol", column), pg_array(sorted(ids)))
+            for column, ids in (("order_id", order_ids), ("id", line_ids))
+            if ids
+        ]
+        return SQL("(%s)", SQL(" OR ").join(parts)) if parts else SQL("FALSE")
 
     @staticmethod
     def _line_rank(line):
