@@ -217,22 +217,9 @@ class TestManyUsers(TransactionCase):
 
         for drag_first in (True, False):
             with self.subTest(drag_first=drag_first):
-                retried = 0
                 with self.registry.cursor() as drag_cr, self.registry.cursor() as edit_cr:
-                    drag_cr.execute("SELECT 1")
-                    edit_cr.execute("SELECT 1")
                     steps = [(drag_cr, self._drag_second_first), (edit_cr, edit)]
-                    if not drag_first:
-                        steps.reverse()
-                    for cr, step in steps:
-                        try:
-                            step(self._env(cr))
-                            cr.commit()
-                        except SerializationFailure:
-                            retried += 1
-                            cr.rollback()
-                            step(self._env(cr))
-                            cr.commit()
+                    retried = self._interleaved(steps if drag_first else steps[::-1])
                 # Both saves landed: the edit and the drag.
                 self.assertEqual(retried, 1, "the second writer of the orders is retried")
                 with self.registry.cursor() as cr:
