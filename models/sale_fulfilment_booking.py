@@ -20,6 +20,15 @@ MAX_KIT_LEVELS = 10
 # A booking of a few products joins its tables in the order its queries are
 # written (see _book): planning the join order cost more than running them.
 WRITTEN_ORDER = {"join_collapse_limit": 1, "from_collapse_limit": 1}
+# What a done move (``m``, from ``sl`` to ``dl``) delivered of its sales line,
+# as Odoo counts a line's deliveries: to a customer, less returns to refund.
+SHIPPED_QTY = SQL(
+    """CASE WHEN dl.usage = 'customer' AND (m.origin_returned_move_id IS NULL OR m.to_refund)
+            THEN m.product_qty
+            WHEN sl.usage = 'customer' AND m.to_refund
+            THEN -m.product_qty
+            ELSE 0 END"""
+)
 # What an open line was booked as.
 OPEN_STATUSES = frozenset(status for status, _label in COMPONENT_STATUSES)
 # {id(registry): {model: [fields to invalidate after a booking]}}
@@ -235,6 +244,21 @@ class SaleFulfilmentBooking(models.AbstractModel):
         for line in lines:
             by_product[line["product_id"]].append(line)
 
+        signatures = {
+            key: pool_state.inputs_signature(
+                on_hand.get(key, 0.0),
+                in_stock.get(key, 0.0),
+                expected.get(key, 0.0),
+                supplies.get(key, ()),
+            )
+            for key in set(rows) | set(on_hand) | set(in_stock) | set(supplies) | set(expected)
+        }
+        empty = pool_state.inputs_signature(0.0, 0.0, 0.0, ())
+        # What the delivered lines shipped from each pool.
+        taken = defaultdict(float)
+        for line in lines:
+            if line["id"] in shipped:
+                taken[(line["product_id"], line["warehouse_id"])] += shipped[line["id"]][1]
         ready, given = set(), {}
         for pid in set(product_ids) - unfit:
             plines = by_product.get(pid, [])
@@ -258,26 +282,16 @@ class SaleFulfilmentBooking(models.AbstractModel):
             keys = {key for key in rows if key[0] == pid}
             for figures in (on_hand, in_stock, supplies, expected):
                 keys |= {key for key in figures if key[0] == pid}
-            after, taken = defaultdict(list), defaultdict(float)
+            after = defaultdict(list)
             for line in appended:
                 if line["open"]:
                     key = (pid, line["warehouse_id"])
                     keys.add(key)
                     after[key].append(line["rank_priority"])
-            for line in delivered:
-                key = (pid, line["warehouse_id"])
-                keys.add(key)
-                taken[key] += shipped[line["id"]][1]
+            keys |= {(pid, line["warehouse_id"]) for line in delivered}
             if all(
                 pool_state.goes_on(
-                    rows.get(key, (None, None))[1],
-                    pool_state.inputs_signature(
-                        on_hand.get(key, 0.0),
-                        in_stock.get(key, 0.0),
-                        expected.get(key, 0.0),
-                        supplies.get(key, ()),
-                    ),
-                    taken[key],
+                    rows.get(key, (None, None))[1], signatures.get(key, empty), taken[key]
                 )
                 and all(pool_state.ranks_before(rows[key][1], rank) for rank in after[key])
                 # A row whose figures all come to nothing goes: the full booking's.
@@ -302,12 +316,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
             | {(line["product_id"], line["warehouse_id"]) for line in ready_lines}
         ):
             committed, state = rows[key]
-            inputs = pool_state.inputs_signature(
-                on_hand.get(key, 0.0),
-                in_stock.get(key, 0.0),
-                expected.get(key, 0.0),
-                supplies.get(key, ()),
-            )
+            inputs = signatures.get(key, empty)
             key_lines = [
                 line
                 for line in ready_lines
@@ -315,12 +324,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 and line["open"]
                 and line["order_id"] in order_ids
             ]
-            shipped_qty = sum(
-                shipped[line["id"]][1]
-                for line in ready_lines
-                if line["id"] in shipped and (line["product_id"], line["warehouse_id"]) == key
-            )
-            if not key_lines and not shipped_qty and inputs == state["inputs"]:
+            if not key_lines and not taken[key] and inputs == state["inputs"]:
                 continue
             pool, info = pool_state.load(state)
             supply_info.update(info)
@@ -331,7 +335,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
             if not key_lines:
                 # A bound: no line ranked before it may go on from here.
                 left["rank"] = state["rank"]
-            committed = (committed or 0.0) - shipped_qty
+            committed = (committed or 0.0) - taken[key]
             committed += sum(line["open_qty"] for line in key_lines)
             changes[key] = (committed, in_stock.get(key, 0.0), left)
         # No kit among them: the rounding is only read for kit lines.
@@ -349,13 +353,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT m.sale_line_id, m.product_id, sol.product_id,
-                       SUM(CASE WHEN dl.usage = 'customer'
-                                     AND (m.origin_returned_move_id IS NULL OR m.to_refund)
-                                THEN m.product_qty
-                                WHEN sl.usage = 'customer' AND m.to_refund
-                                THEN -m.product_qty
-                                ELSE 0 END)
+                SELECT m.sale_line_id, m.product_id, sol.product_id, SUM(%s)
                   FROM stock_move m
                   JOIN sale_order_line sol ON sol.id = m.sale_line_id
                   JOIN stock_location dl ON dl.id = m.location_dest_id
@@ -364,6 +362,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                    AND m.state = 'done' AND NOT COALESCE(m.scrapped, FALSE)
                  GROUP BY 1, 2, 3
                 """,
+                SHIPPED_QTY,
                 pg_array(sorted(move_ids)),
                 product_filter(("m", "product_id")),
             )
@@ -404,7 +403,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
         if qty > from_stock + tolerance or not line["storable"]:
             return None
         if not line["open"]:
-            return "delivered", None, 0.0, None
+            return self._line_result(line, {}, {})
         if details:
             details = {
                 "stock": float_round(from_stock - qty, precision_rounding=state["rounding"]),
@@ -538,14 +537,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
         the products would grow with their history. A full rebuild sums all
         done deliveries in one pass.
         """
-        qty = SQL(
-            """SUM(CASE WHEN dl.usage = 'customer'
-                             AND (m.origin_returned_move_id IS NULL OR m.to_refund)
-                        THEN m.product_qty
-                        WHEN sl.usage = 'customer' AND m.to_refund
-                        THEN -m.product_qty
-                        ELSE 0 END)"""
-        )
+        qty = SQL("SUM(%s)", SHIPPED_QTY)
         moves = SQL(
             """FROM stock_move m
                 JOIN stock_location dl ON dl.id = m.location_dest_id
