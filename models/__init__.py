@@ -14,6 +14,8 @@ from . import sale_fulfilment_priority
 from . import sale_fulfilment_stock
 from . import sale_order
 from . import sale_order_line
+from . import mrp_bom
+from . import mrp_bom_line
 from . import mrp_production
 from . import stock_move
 from . import stock_quant

@@ -148,7 +148,12 @@ class StockMove(models.Model):
         if trusted(self.env, ASSIGNING_CONTEXT):
             return super()._action_assign(force_qty=force_qty)
         ahead = self._fulfilment_ranked_ahead() if not force_qty else self.browse()
-        moves = (self | ahead)._fulfilment_sorted()
+        moves = self | ahead
+        # Only moves of one product compete for its stock (those ahead are of
+        # the products of these): without two of one product, Odoo's own order
+        # is as good, and sorting read every move's rank.
+        if ahead or len(self.product_id) < len(self):
+            moves = moves._fulfilment_sorted()
         # Higher-ranked moves still waiting are served first (as superuser: they
         # may be other users' deliveries), so that these take only what they
         # leave, as the booking says; nothing of them is returned to the caller.

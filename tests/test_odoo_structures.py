@@ -137,6 +137,53 @@ class TestKits(FulfilmentCase):
         self.assertEqual(order.order_line.availability_status, "delivered")
         self.assertEqual(self.leg.with_context(warehouse_id=self.warehouse.id).committed_qty, 0)
 
+    def test_a_product_made_a_kit_is_booked_as_a_kit(self):
+        """A planner who turns a product into a kit sees its open lines booked
+        from the components at once, without another change."""
+        table = self._product("Assembled table", sale_ok=True)
+        self._stock(self.leg, 4)
+        self._stock(self.top, 1)
+        first = self._order([(table, 1)])
+        self._settle()
+        self.assertEqual(first.order_line.availability_status, "not_available")
+        self.env["mrp.bom"].create(
+            {
+                "product_tmpl_id": table.product_tmpl_id.id,
+                "type": "phantom",
+                "bom_line_ids": [
+                    Command.create({"product_id": self.leg.id, "product_qty": 4}),
+                    Command.create({"product_id": self.top.id, "product_qty": 1}),
+                ],
+            }
+        )
+        self._settle()
+        self.assertEqual(first.order_line.availability_status, "in_stock")
+        self.assertEqual(self.leg.with_context(warehouse_id=self.warehouse.id).committed_qty, 4)
+        second = self._order([(table, 1)])
+        self._settle()
+        self.assertEqual(second.order_line.availability_status, "not_available")
+
+    def test_a_component_added_to_a_kit_books_its_kits(self):
+        # Made before any booking: the kits the booking keeps between
+        # transactions are read without it.
+        glue = self._product("Wood glue")
+        self._stock(self.leg, 8)
+        self._stock(self.top, 2)
+        order = self._order([(self.kit, 2)])
+        self._settle()
+        self.assertEqual(order.order_line.availability_status, "in_stock")
+        bom = self.env["mrp.bom"]._bom_find(self.kit, bom_type="phantom")[self.kit]
+        bom.bom_line_ids = [Command.create({"product_id": glue.id, "product_qty": 1})]
+        self._settle()
+        line = order.order_line
+        self.assertEqual(line.availability_status, "not_available")
+        self.assertEqual(line.missing_qty, 2)
+        self.assertIn("Wood glue", line.availability_explanation)
+        # A later change of the glue alone books the kit: the kept kits know it.
+        self._stock(glue, 2)
+        self._settle()
+        self.assertEqual(line.availability_status, "in_stock")
+
 
 @tagged("post_install", "-at_install")
 class TestBuyLikeOdoo(FulfilmentCase):

@@ -1,0 +1,34 @@
+from odoo import models
+
+from .sale_fulfilment_rebook import OTHER
+
+
+class MrpBom(models.Model):
+    """A kit bill of materials decides how its product's lines are booked:
+    making, changing or archiving one books its products and components."""
+
+    _name = "mrp.bom"
+    _inherit = ["mrp.bom", "fulfilment.booking.trigger.mixin"]
+    _booking_inputs = frozenset(
+        {"type", "active", "product_id", "product_tmpl_id", "product_qty", "product_uom_id"}
+    )
+
+    def _booking_mark_kinds(self, vals=None, created=False):
+        kits = self.filtered(lambda bom: bom.type == "phantom")
+        return {OTHER: kits}
+
+    def _booking_products(self):
+        # sudo: variants of other companies are booked too; only ids are used.
+        boms = self.sudo().with_context(active_test=False)
+        return (
+            boms.product_id
+            | boms.filtered(lambda bom: not bom.product_id).product_tmpl_id.product_variant_ids
+            | boms.bom_line_ids.product_id
+        )
+
+    def _mark_for_booking(self, marks=None):
+        marks = self._booking_marks() if marks is None else marks
+        if marks:
+            # sale.fulfilment.booking._kit_bom_products keeps the kits.
+            self.env.registry.clear_cache()
+        return super()._mark_for_booking(marks)
