@@ -209,6 +209,25 @@ class StockMove(models.Model):
         In SQL: the ORM's search through the sales line to its order's rank
         planned nested subqueries at every confirmation.
         """
+        self._fulfilment_flush_ranked()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT m.id
+                  FROM stock_move m
+                  LEFT JOIN sale_order_line sol ON sol.id = m.sale_line_id
+                  LEFT JOIN sale_order so ON so.id = sol.order_id
+                 WHERE m.product_id = ANY(%(products)s::int[]) AND %(others)s AND %(behind)s
+                """,
+                products=pg_array(products.ids),
+                others=self._fulfilment_other_ranked(states),
+                behind=behind or SQL("TRUE"),
+            )
+        )
+        return self.sudo().browse(row[0] for row in self.env.cr.fetchall())
+
+    def _fulfilment_flush_ranked(self):
+        """Flush what ``_fulfilment_other_ranked()`` reads."""
         self.flush_model(
             [
                 "product_id",
@@ -222,30 +241,21 @@ class StockMove(models.Model):
         )
         self.env["sale.order.line"].flush_model(["order_id"])
         self.env["sale.order"].flush_model(["fulfilment_priority"])
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT m.id
-                  FROM stock_move m
-                  LEFT JOIN sale_order_line sol ON sol.id = m.sale_line_id
-                  LEFT JOIN sale_order so ON so.id = sol.order_id
-                 WHERE m.product_id = ANY(%(products)s::int[])
-                   AND m.state = ANY(%(states)s::varchar[])
-                   AND NOT COALESCE(m.picked, FALSE)
-                   AND m.id != ALL(%(own)s::int[])
-                   AND (m.raw_material_production_id IS NOT NULL
-                        OR (m.sale_line_id IS NOT NULL
-                            AND NOT EXISTS (SELECT 1 FROM stock_move_move_rel r
-                                             WHERE r.move_dest_id = m.id)))
-                   AND %(behind)s
-                """,
-                products=pg_array(products.ids),
-                states=pg_array(states),
-                own=pg_array(self.ids),
-                behind=behind or SQL("TRUE"),
-            )
+
+    def _fulfilment_other_ranked(self, states):
+        """The SQL condition on ``m``: a delivery or MO component other than
+        those of ``self``, in ``states``, not picked."""
+        return SQL(
+            """m.state = ANY(%(states)s::varchar[])
+               AND NOT COALESCE(m.picked, FALSE)
+               AND m.id != ALL(%(own)s::int[])
+               AND (m.raw_material_production_id IS NOT NULL
+                    OR (m.sale_line_id IS NOT NULL
+                        AND NOT EXISTS (SELECT 1 FROM stock_move_move_rel r
+                                         WHERE r.move_dest_id = m.id)))""",
+            states=pg_array(states),
+            own=pg_array(self.ids),
         )
-        return self.sudo().browse(row[0] for row in self.env.cr.fetchall())
 
     def _fulfilment_maybe_behind(self):
         """An SQL condition (``_fulfilment_ranked_moves``) on the moves that may
@@ -268,11 +278,14 @@ class StockMove(models.Model):
         of the same products, still waiting for stock and not picked: those
         that the free stock can serve, in rank order."""
         ranked = self._fulfilment_short()
-        # Only where there is free stock to serve them: with none, neither these
-        # moves nor the ones ahead get anything, and a backlog of waiting
-        # deliveries is not re-examined at every confirmation.
+        # Only where there is free stock to serve them and other moves wait for
+        # it: with no stock, neither these moves nor the ones ahead get
+        # anything, and a backlog of waiting deliveries is not re-examined at
+        # every confirmation; with nobody waiting, there is nobody to serve
+        # first, which one query tells for both.
         free = self._fulfilment_free_stock(
-            {(move.product_id.id, move.location_id.id) for move in ranked.sudo()}
+            {(move.product_id.id, move.location_id.id) for move in ranked.sudo()},
+            contested=True,
         )
         ranked = ranked.filtered(lambda m: (m.product_id.id, m.location_id.id) in free)
         if not ranked:
@@ -306,9 +319,12 @@ class StockMove(models.Model):
             served.append(move.id)
         return ahead.browse(served)
 
-    def _fulfilment_free_stock(self, places):
+    def _fulfilment_free_stock(self, places, contested=False):
         """{(product id, location id): free quantity} for the pairs of
-        ``places`` that have some, in the product's unit, in one query.
+        ``places`` that have some, in the product's unit, in one query;
+        ``contested``: only of products that other deliveries or components
+        wait for (a newly confirmed order, while stock lasts, has nobody ahead
+        of it to serve, and the lookup of who waits is then not asked).
 
         Counted as Odoo's own reservation counts it: everything in the
         location and below it, less what is reserved, each lot apart (a lot
@@ -324,6 +340,13 @@ class StockMove(models.Model):
         )
         self.env["stock.location"].flush_model(["parent_path"])
         products, locations = zip(*sorted(places))
+        waited = SQL("TRUE")
+        if contested:
+            self._fulfilment_flush_ranked()
+            waited = SQL(
+                "EXISTS (SELECT 1 FROM stock_move m WHERE m.product_id = p.product_id AND %s)",
+                self._fulfilment_other_ranked(("confirmed", "partially_available")),
+            )
         self.env.cr.execute(
             SQL(
                 """
@@ -337,6 +360,7 @@ class StockMove(models.Model):
                       JOIN stock_location ql ON starts_with(ql.parent_path, l.parent_path)
                       JOIN stock_quant q
                            ON q.location_id = ql.id AND q.product_id = p.product_id
+                     WHERE %s
                      GROUP BY p.product_id, p.location_id, q.lot_id
                   ) per_lot
                  GROUP BY product_id, location_id
@@ -344,6 +368,7 @@ class StockMove(models.Model):
                 """,
                 list(products),
                 list(locations),
+                waited,
             )
         )
         return {(product, location): qty for product, location, qty in self.env.cr.fetchall()}

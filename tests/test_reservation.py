@@ -57,6 +57,23 @@ class TestReservationFollowsRanks(FulfilmentCase):
         ahead = self._picking(last).move_ids._fulfilment_ranked_ahead()
         self.assertEqual(ahead, self._picking(waiting[1]).move_ids)
 
+    def test_nobody_waiting_is_told_in_one_query(self):
+        """While stock lasts, a confirmation has nobody ahead of it to serve
+        first: one query says so (free stock, and whether anyone waits)."""
+        order = self._order([(self.chair, 2)])  # no stock: it waits
+        self._stock(self.chair, 5)
+        moves = self._picking(order).move_ids
+        self.env.flush_all()
+        with self.assertQueryCount(__system__=1):
+            self.assertFalse(moves._fulfilment_ranked_ahead())
+        # Another order waiting ahead of a later one: it is served first.
+        later = self._order([(self.chair, 2)], confirm=False)
+        later.action_confirm()
+        self.assertEqual(self._reserved(later), 2)  # 5 free: enough for both
+        order.picking_ids.do_unreserve()
+        later.picking_ids.do_unreserve()
+        self.assertEqual(self._picking(later).move_ids._fulfilment_ranked_ahead(), moves)
+
     def test_negative_quants_beside_positive_ones_leave_nothing_free(self):
         """Odoo leaves a negative quant beside a positive one when two
         reservations met on the same quant: together they hold nothing."""
