@@ -185,6 +185,110 @@ class SaleFulfilmentBooking(models.AbstractModel):
         self._write_components(components, move_results, product_ids)
         self._write_figures(product_ids, lines, components, in_stock, expected_totals, kits, states)
 
+    def _fetch_pool_states(self, product_ids):
+        """Bump the booking clocks of ``product_ids`` (as ``_rebook`` does: the
+        caller holds their locks) and return ({(product id, warehouse id):
+        (committed, kept state)}, their product filter)."""
+        self.env.flush_all()
+        self._bump_clocks(product_ids)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT product_id, warehouse_id, committed_qty, pool_state
+                  FROM sale_fulfilment_stock WHERE product_id = ANY(%s::int[])
+                """,
+                pg_array(product_ids),
+            )
+        )
+        rows = {
+            (pid, wid): (committed, state) for pid, wid, committed, state in self.env.cr.fetchall()
+        }
+        pids = SQL("ANY(%s::int[])", pg_array(product_ids))
+
+        def product_filter(column):
+            return SQL("%s = %s", SQL.identifier(*column), pids)
+
+        return rows, product_filter
+
+    @staticmethod
+    def _signatures(rows, on_hand, in_stock, expected, supplies):
+        """{pool: what it is built from now} (``pool_state.inputs_signature``)."""
+        return {
+            key: pool_state.inputs_signature(
+                on_hand.get(key, 0.0),
+                in_stock.get(key, 0.0),
+                expected.get(key, 0.0),
+                supplies.get(key, ()),
+            )
+            for key in set(rows) | set(on_hand) | set(in_stock) | set(supplies) | set(expected)
+        }
+
+    @api.model
+    def _book_reordered(self, product_ids, spans):
+        """Of ``product_ids``, whose orders were reordered in this transaction
+        (``spans``: {product id: ids of the orders whose lines changed places,
+        and of those in between}), return those that need nothing.
+
+        A product's lines are booked greedily in rank order: a line that got
+        nothing found its pool empty, and every line after it finds it empty
+        too. When every open line of the span was Not available for want of
+        anything (missing all it needs; not made to order), the pool was empty
+        before the span, and it still is after the reorder, which keeps the
+        lines before the span where they were: every line books what it
+        booked. That is the usual drag in a backlog once stock and supplies
+        are all promised; it reads the span's lines, not every open line of
+        the product. The stored results count only when the pools' state
+        says they are current (``pool_state.goes_on``): nothing else changed
+        the product's stock or supplies since they were booked.
+
+        The caller has marked only this reorder for these products and holds
+        their locks; this bumps their booking clocks as ``_rebook`` does.
+        """
+        product_ids = sorted(product_ids)
+        if not product_ids:
+            return set()
+        rows, product_filter = self._fetch_pool_states(product_ids)
+        with self._planner_settings(**WRITTEN_ORDER):
+            in_stock, on_hand = self._fetch_on_hand(product_filter)
+            supplies, expected = self._fetch_supplies(product_filter)
+            lines = self._fetch_sale_demands(
+                product_filter,
+                partial=True,
+                order_ids=sorted({oid for pid in product_ids for oid in spans.get(pid, ())}),
+            )
+        signatures = self._signatures(rows, on_hand, in_stock, expected, supplies)
+        empty = pool_state.inputs_signature(0.0, 0.0, 0.0, ())
+        done = set()
+        for pid in product_ids:
+            keys = {key for key in signatures if key[0] == pid}
+            states = {key: rows.get(key, (None, None))[1] for key in keys}
+            if not all(pool_state.goes_on(states[key], signatures.get(key, empty)) for key in keys):
+                continue
+            span = [
+                line
+                for line in lines
+                if line["product_id"] == pid
+                and line["order_id"] in spans.get(pid, ())
+                and (line["open"] or line["availability_status"])
+            ]
+            if all(
+                self._got_nothing(line, states.get((pid, line["warehouse_id"]))) for line in span
+            ):
+                done.add(pid)
+        return done
+
+    @staticmethod
+    def _got_nothing(line, state):
+        """Whether ``line`` is stored as booked Not available with nothing from
+        stock or supplies, as an open line of a pool with a kept state."""
+        if not state or not line["open"] or line["mto_name"]:
+            return False
+        return (
+            line["availability_status"] == "not_available"
+            and not line["details"]
+            and abs((line["missing_qty"] or 0.0) - line["open_qty"]) < state["rounding"] / 2
+        )
+
     @api.model
     def _book_appended(self, product_ids, order_ids, move_ids=()):
         """Book the lines of ``order_ids``, confirmed at the bottom of the ranks
@@ -210,24 +314,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
         product_ids = sorted(product_ids)
         if not product_ids:
             return set()
-        self.env.flush_all()
-        self._bump_clocks(product_ids)
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-                SELECT product_id, warehouse_id, committed_qty, pool_state
-                  FROM sale_fulfilment_stock WHERE product_id = ANY(%s::int[])
-                """,
-                pg_array(product_ids),
-            )
-        )
-        rows = {(pid, wid): (committed, state) for pid, wid, committed, state in cr.fetchall()}
-        pids = SQL("ANY(%s::int[])", pg_array(product_ids))
-
-        def product_filter(column):
-            return SQL("%s = %s", SQL.identifier(*column), pids)
-
+        rows, product_filter = self._fetch_pool_states(product_ids)
         shipped, unfit = self._fetch_shipped(product_filter, move_ids)
         with self._planner_settings(**WRITTEN_ORDER):
             in_stock, on_hand = self._fetch_on_hand(product_filter)
@@ -244,15 +331,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
         for line in lines:
             by_product[line["product_id"]].append(line)
 
-        signatures = {
-            key: pool_state.inputs_signature(
-                on_hand.get(key, 0.0),
-                in_stock.get(key, 0.0),
-                expected.get(key, 0.0),
-                supplies.get(key, ()),
-            )
-            for key in set(rows) | set(on_hand) | set(in_stock) | set(supplies) | set(expected)
-        }
+        signatures = self._signatures(rows, on_hand, in_stock, expected, supplies)
         empty = pool_state.inputs_signature(0.0, 0.0, 0.0, ())
         # What the delivered lines shipped from each pool.
         taken = defaultdict(float)

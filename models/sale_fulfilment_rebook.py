@@ -58,11 +58,20 @@ DIRTY_KEY = "sale_fulfilment.dirty_products"
 # orders; by changes that cannot move a status unless the stock or supplies
 # their pools are built from change, which that booking checks (reservations);
 # by sales deliveries validated, whose quantities that booking accounts for;
-# by anything else, which needs the full booking.
-APPENDED, CHECKED, DELIVERED, OTHER = "appended", "checked", "delivered", "other"
+# by a reorder of their orders (a drag), which changes nothing when every line
+# that changed places was Not available for want of anything
+# (``_book_reordered``); by anything else, which needs the full booking.
+APPENDED, CHECKED, DELIVERED, REORDERED, OTHER = (
+    "appended",
+    "checked",
+    "delivered",
+    "reordered",
+    "other",
+)
 MARK_KINDS_KEY = "sale_fulfilment.mark_kinds"
 APPENDED_ORDERS_KEY = "sale_fulfilment.appended_orders"
 DELIVERED_MOVES_KEY = "sale_fulfilment.delivered_moves"
+REORDERED_KEY = "sale_fulfilment.reordered_orders"
 AFTER_COMMIT_KEY = "sale_fulfilment.rebook_after_commit"
 REBUILD_KEY = "sale_fulfilment.rebuild_after_commit"
 # Advisory lock keys: one bigint for the rebuild, (namespace, id) pairs for the rest.
@@ -172,6 +181,19 @@ class SaleFulfilmentRebook(models.AbstractModel):
         return self.env.cr.precommit.data.get(APPENDED_ORDERS_KEY, set())
 
     @api.model
+    def _note_reordered(self, spans):
+        """A reorder in this transaction changed the places of these orders'
+        lines among the lines of each product (``spans``: {product id: order
+        ids}); marks by it are REORDERED."""
+        noted = self.env.cr.precommit.data.setdefault(REORDERED_KEY, {})
+        for product_id, order_ids in spans.items():
+            noted.setdefault(product_id, set()).update(order_ids)
+        self._mark_products(spans, REORDERED)
+
+    def _reordered(self):
+        return self.env.cr.precommit.data.get(REORDERED_KEY, {})
+
+    @api.model
     def _note_delivered_moves(self, move_ids):
         """These sales deliveries were validated in this transaction: marks by
         them are DELIVERED."""
@@ -220,22 +242,32 @@ class SaleFulfilmentRebook(models.AbstractModel):
             product_ids = data[DIRTY_KEY]
             data[DIRTY_KEY] = set()
             kinds = data.pop(MARK_KINDS_KEY, {})
-            appendable = {pid for pid in product_ids if OTHER not in kinds.get(pid, (OTHER,))}
-            if not self._book_in_transaction(product_ids, appendable):
+            appendable, reordered = set(), set()
+            for pid in product_ids:
+                why = kinds.get(pid, {OTHER})
+                if why <= {REORDERED, CHECKED} and REORDERED in why:
+                    reordered.add(pid)
+                elif not why & {OTHER, REORDERED}:
+                    appendable.add(pid)
+            if not self._book_in_transaction(product_ids, appendable, reordered):
                 left |= product_ids
                 left_appendable |= appendable
             self.env.flush_all()
         data.pop(DIRTY_KEY, None)
         data.pop(MARK_KINDS_KEY, None)
+        data.pop(REORDERED_KEY, None)
         if left:
             self._enqueue(left, left_appendable)
 
-    def _book_in_transaction(self, product_ids, appendable=()):
+    def _book_in_transaction(self, product_ids, appendable=(), reordered=()):
         """Book ``product_ids`` in the current transaction; False when it gave way.
 
         Those of ``appendable`` (marked only by orders appended at the bottom of
         the ranks, or by reservations) go on from their pools' state when it
-        allows (``_book_appended``); the others are booked in full.
+        allows (``_book_appended``); those of ``reordered`` (marked only by a
+        reorder) need nothing when the lines that changed places were all Not
+        available for want of anything (``_book_reordered``); the others are
+        booked in full.
         """
         cr = self.env.cr
         booking = self.env["sale.fulfilment.booking"]
@@ -248,6 +280,8 @@ class SaleFulfilmentRebook(models.AbstractModel):
                     done = booking._book_appended(
                         set(appendable) & scope, self._appended_orders(), self._delivered_moves()
                     )
+                if reordered and not kits:
+                    done |= booking._book_reordered(set(reordered) & scope, self._reordered())
                 if scope - done:
                     booking._rebook(sorted(scope - done), kits=kits)
         except Busy:

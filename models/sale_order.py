@@ -275,19 +275,24 @@ class SaleOrder(models.Model):
 
     def _on_ranks_changed(self, reordered=None):
         if reordered:
-            self.env["sale.fulfilment.rebook"]._mark_products(
-                self._fulfilment_reordered_products(reordered)
-            )
+            spans = self._fulfilment_reordered_spans(reordered)
+            if spans is None:
+                # A kit among them: as for a rank written outright.
+                self._mark_for_booking([(OTHER, self._booking_products())])
+            else:
+                self.env["sale.fulfilment.rebook"]._note_reordered(spans)
         else:
             # Moved in the ranks: whatever they were, not appended any more.
             self._mark_for_booking([(OTHER, self._booking_products())])
         if not trusted(self.env, RANK_SYNC_CONTEXT):
             self.env["sale.fulfilment.priority"]._sync_productions_to_orders()
 
-    def _fulfilment_reordered_products(self, reordered):
-        """Products whose lines changed order among themselves in a reorder
-        (``reordered``: {order id: (old rank, new rank)}): only their booking
-        can change, since a product's lines are booked in rank order.
+    def _fulfilment_reordered_spans(self, reordered):
+        """{product id: ids of the orders whose lines of the product changed
+        places among its lines, and of those in between} in a reorder
+        (``reordered``: {order id: (old rank, new rank)}): only those products'
+        booking can change, since a product's lines are booked in rank order;
+        None when a kit line is among them.
 
         A planner drops one order above others: every order in between moves
         down one place, yet keeps its place among the orders that share its
@@ -318,7 +323,7 @@ class SaleOrder(models.Model):
         # The booking's own kit lookup: kit products among these lines.
         kits = self.env["sale.fulfilment.booking"]._fetch_kit_products({row[3] for row in rows})
         if {row[3] for row in rows} & set(kits):
-            return self._booking_products().ids
+            return None
         orders = defaultdict(set)
         keys = {}
         for order_id, rank, date_order, product_id, storable in rows:
@@ -328,8 +333,11 @@ class SaleOrder(models.Model):
             old_rank = reordered[order_id][0] if order_id in reordered else rank
             # The booking's own order: rank, then date, then id.
             keys[order_id] = ((old_rank, date_order, order_id), (rank, date_order, order_id))
-        return [
-            product_id
-            for product_id, ids in orders.items()
-            if sorted(ids, key=lambda i: keys[i][0]) != sorted(ids, key=lambda i: keys[i][1])
-        ]
+        spans = {}
+        for product_id, ids in orders.items():
+            before = sorted(ids, key=lambda i: keys[i][0])
+            after = sorted(ids, key=lambda i: keys[i][1])
+            moved = [n for n, (old, new) in enumerate(zip(before, after)) if old != new]
+            if moved:
+                spans[product_id] = set(before[moved[0] : moved[-1] + 1])
+        return spans

@@ -22,8 +22,9 @@ FIGURES_SQL = """
 """
 
 
-@tagged("post_install", "-at_install")
-class TestAppendedBooking(FulfilmentCase):
+class BookingStateCase(FulfilmentCase):
+    """Helpers: what is stored, against a full booking."""
+
     def setUp(self):
         super().setUp()
         self.booking = self.env["sale.fulfilment.booking"]
@@ -96,6 +97,9 @@ class TestAppendedBooking(FulfilmentCase):
     def _booked_in_full(self, product):
         return any(ids is None or product.id in ids for ids in self.full)
 
+
+@tagged("post_install", "-at_install")
+class TestAppendedBooking(BookingStateCase):
     def test_orders_confirmed_last_book_from_what_the_lines_above_left(self):
         self._stock(self.chair, 5)
         soon = self._purchase(self.chair, 4, days=7)
@@ -430,4 +434,94 @@ class TestAppendedBooking(FulfilmentCase):
         self.assertEqual(order.order_line.availability_status, "in_stock")
         self.assertEqual(late.order_line.missing_qty, 4)
         self.assertEqual(self._figures(self.chair).committed_qty, 22)
+        self._assert_as_a_full_booking(self.chair)
+
+
+@tagged("post_install", "-at_install")
+class TestReorderedBooking(BookingStateCase):
+    """A drag that only moves lines that got nothing, among lines that got
+    nothing, changes no booking: it reads those lines, not every line."""
+
+    def _drag(self, orders):
+        self.full.clear()
+        orders._set_ranks()
+        self._settle()
+
+    def _backlog(self):
+        """Two chairs in stock and one expected: a first order takes them,
+        three more wait, Not available."""
+        self._stock(self.chair, 2)
+        self.po = self._purchase(self.chair, 1, days=5)
+        served = self._confirm([(self.chair, 3)])
+        waiting = [self._confirm([(self.chair, 2), (self.table, 1)]) for _i in range(3)]
+        self.assertEqual(served.order_line.availability_status, "expected")
+        return served, waiting
+
+    def test_a_drag_within_a_backlog_books_nothing_again(self):
+        served, (one, two, three) = self._backlog()
+        self._drag(three | one | two)
+        self.assertFalse(self._booked_in_full(self.chair))
+        # The table has no stock at all: no booking of it either.
+        self.assertFalse(self._booked_in_full(self.table))
+        self.assertEqual(served.order_line.availability_status, "expected")
+        for order in (one, two, three):
+            line = order.order_line.filtered(lambda sol: sol.product_id == self.chair)
+            self.assertEqual(line.availability_status, "not_available")
+            self.assertEqual(line.missing_qty, 2)
+        self._assert_as_a_full_booking(self.chair | self.table)
+
+    def test_a_drag_above_a_served_line_books_in_full(self):
+        served, (one, two, three) = self._backlog()
+        self._drag(three | served | one | two)
+        self.assertTrue(self._booked_in_full(self.chair))
+        chair = three.order_line.filtered(lambda sol: sol.product_id == self.chair)
+        self.assertEqual(chair.availability_status, "in_stock")
+        self.assertEqual(served.order_line.availability_status, "not_available")
+        self.assertEqual(served.order_line.missing_qty, 2)
+        self._assert_as_a_full_booking(self.chair | self.table)
+
+    def test_a_drag_and_a_receipt_in_one_transaction_book_in_full(self):
+        served, (one, two, three) = self._backlog()
+        self.full.clear()
+        (three | one | two)._set_ranks()
+        self._stock(self.chair, 4)
+        self._settle()
+        self.assertTrue(self._booked_in_full(self.chair))
+        # Six in stock: three for the first order, two for the third, now
+        # the first waiting one.
+        self.assertEqual(served.order_line.availability_status, "in_stock")
+        chair = three.order_line.filtered(lambda sol: sol.product_id == self.chair)
+        self.assertEqual(chair.availability_status, "in_stock")
+        self._assert_as_a_full_booking(self.chair | self.table)
+
+    def test_stock_counted_since_the_last_booking_books_in_full(self):
+        """The stored statuses count only while the pools are what they were
+        booked from: a count written without the booking (an import that
+        skipped it) is seen, and the drag books in full."""
+        _served, (one, two, three) = self._backlog()
+        quant = self.env["stock.quant"].search(
+            [("product_id", "=", self.chair.id), ("location_id", "=", self.stock_location.id)]
+        )
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE stock_quant SET quantity = quantity + 4 WHERE id = %s", [quant[:1].id]
+        )
+        self.env.invalidate_all()
+        self._drag(three | one | two)
+        self.assertTrue(self._booked_in_full(self.chair))
+        chair = three.order_line.filtered(lambda sol: sol.product_id == self.chair)
+        self.assertEqual(chair.availability_status, "in_stock")
+        self._assert_as_a_full_booking(self.chair | self.table)
+
+    def test_a_drag_above_a_line_short_of_stock_books_in_full(self):
+        """A line that got part of what it needs from stock is Not available
+        too: a drag above it moves that part, and books in full."""
+        self._stock(self.chair, 1)
+        short = self._confirm([(self.chair, 2)])
+        later = self._confirm([(self.chair, 1)])
+        self.assertEqual(short.order_line.missing_qty, 1)
+        self._drag(later | short)
+        self.assertTrue(self._booked_in_full(self.chair))
+        self.assertEqual(later.order_line.availability_status, "in_stock")
+        self.assertEqual(short.order_line.missing_qty, 2)
         self._assert_as_a_full_booking(self.chair)

@@ -403,6 +403,36 @@ class TestManyUsers(TransactionCase):
                 self.assertEqual(self._figures("bench"), self._figures("bench", rebuilt=True))
                 self.assertEqual(self._queued(), 0)
 
+    def test_drag_in_a_backlog_and_a_receipt_end_as_a_full_booking(self):
+        """A planner drags the last of three waiting orders to the top of the
+        backlog (a drag that books nothing again, every line having got
+        nothing) while a warehouse user receives two benches: both start
+        before either commits, in both commit orders. The benches go to the
+        dragged order, as a full booking says."""
+        for drag_first in (True, False):
+            with self.subTest(drag_first=drag_first):
+                one, two, three = self._confirmed_benches(2, 3)
+                self._committed(lambda env: self._stock(env, "bench", -6))
+                self.assertEqual(self._bench_statuses([one, two, three]), ["not_available"] * 3)
+
+                def drag(env, one=one, two=two, three=three):
+                    env["sale.order"].browse([three, one, two])._set_ranks()
+
+                def receive(env):
+                    self._stock(env, "bench", 2)
+
+                with self.registry.cursor() as drag_cr, self.registry.cursor() as receive_cr:
+                    steps = [(drag_cr, drag), (receive_cr, receive)]
+                    self._interleaved(steps if drag_first else steps[::-1])
+                self.assertEqual(
+                    self._bench_statuses([three, one, two]),
+                    ["in_stock", "not_available", "not_available"],
+                )
+                self.assertEqual(self._stored("bench"), self._rebuilt("bench"))
+                self.assertEqual(self._figures("bench"), self._figures("bench", rebuilt=True))
+                self.assertEqual(self._queued(), 0)
+                self._committed(lambda env: self._stock(env, "bench", -2))
+
     def test_a_delivery_that_gave_way_is_booked_after_its_commit_from_the_state(self):
         """Another transaction holds the benches while a warehouse user ships
         an In stock order: the delivery is queued, and booked right after its
