@@ -237,7 +237,7 @@ class SaleFulfilmentRebook(models.AbstractModel):
         data = cr.precommit.data
         # Flushing may touch more moves and quants, which marks more products.
         self.env.flush_all()
-        left, left_appendable = set(), set()
+        left, left_appendable, left_reordered = set(), set(), set()
         while data.get(DIRTY_KEY):
             product_ids = data[DIRTY_KEY]
             data[DIRTY_KEY] = set()
@@ -252,12 +252,13 @@ class SaleFulfilmentRebook(models.AbstractModel):
             if not self._book_in_transaction(product_ids, appendable, reordered):
                 left |= product_ids
                 left_appendable |= appendable
+                left_reordered |= reordered
             self.env.flush_all()
         data.pop(DIRTY_KEY, None)
         data.pop(MARK_KINDS_KEY, None)
-        data.pop(REORDERED_KEY, None)
         if left:
-            self._enqueue(left, left_appendable)
+            self._enqueue(left, left_appendable, left_reordered)
+        data.pop(REORDERED_KEY, None)
 
     def _book_in_transaction(self, product_ids, appendable=(), reordered=()):
         """Book ``product_ids`` in the current transaction; False when it gave way.
@@ -295,10 +296,11 @@ class SaleFulfilmentRebook(models.AbstractModel):
             return False
         return True
 
-    def _enqueue(self, product_ids, appendable=()):
+    def _enqueue(self, product_ids, appendable=(), reordered=()):
         """Record durably, in this transaction, that these products need booking,
         and book them right after the commit: ``appendable`` ones from their
-        pools' state when it still allows (``_book_appended``)."""
+        pools' state when it still allows (``_book_appended``), ``reordered``
+        ones not again when their reorder allows (``_book_reordered``)."""
         cr = self.env.cr
         after = cr.postcommit.data.get(AFTER_COMMIT_KEY)
         if after is None:
@@ -306,10 +308,14 @@ class SaleFulfilmentRebook(models.AbstractModel):
             cr.postcommit.add(partial(rebook_after_commit, self.env.registry, after))
         # What this transaction changed, for whichever booking consumes the
         # rows: this one's after the commit, another's, or the scheduled action.
+        spans = self._reordered()
         changes = json.dumps(
             {
                 "orders": sorted(self._appended_orders()),
                 "moves": sorted(self._delivered_moves()),
+                "reordered": {
+                    str(pid): sorted(spans[pid]) for pid in sorted(reordered) if pid in spans
+                },
             }
         )
         # Inserts only: rows of other transactions never conflict with these.
@@ -322,7 +328,7 @@ class SaleFulfilmentRebook(models.AbstractModel):
                   FROM product_product
                  WHERE id = ANY(%s::int[])
                 """,
-                pg_array(sorted(appendable)),
+                pg_array(sorted(set(appendable) | set(reordered))),
                 changes,
                 pg_array(sorted(product_ids)),
             )
@@ -414,8 +420,10 @@ class SaleFulfilmentRebook(models.AbstractModel):
         A product all of whose consumed rows say that their transactions only
         appended orders at the bottom of the ranks or validated deliveries
         (``changes``) goes on from its pools' state with all of those at once
-        (``_book_appended``); a row that may stand for any change books it in
-        full.
+        (``_book_appended``); one whose rows each say that their transaction
+        only reordered its orders is not booked again when the lines that
+        changed places had all got nothing (``_book_reordered``); a row that
+        may stand for any change books it in full.
         """
         cr = self.env.cr
         fresh = self.with_context(**{FRESH_CONTEXT: TRUSTED})
@@ -448,13 +456,26 @@ class SaleFulfilmentRebook(models.AbstractModel):
         any_change = {pid for pid, changes in rows if not changes}
         orders = {oid for _pid, changes in rows if changes for oid in changes["orders"]}
         moves = {mid for _pid, changes in rows if changes for mid in changes["moves"]}
+        # A product reordered by one transaction goes without booking again
+        # only when every row of it says a reorder alone: nothing appended,
+        # nothing delivered.
+        spans, not_reorder_only = {}, set()
+        for pid, changes in rows:
+            span = (changes or {}).get("reordered", {}).get(str(pid))
+            if span is None or changes["orders"] or changes["moves"]:
+                not_reorder_only.add(pid)
+            if span is not None:
+                spans.setdefault(pid, set()).update(span)
+        reordered = set(spans) - not_reorder_only - any_change
         if todo:
             if todo != set(product_ids):
                 scope, kits = booking._booking_scope(todo)
             done = set()
-            appendable = todo - any_change
+            appendable = todo - any_change - set(spans)
             if appendable and not kits:
                 done = booking._book_appended(appendable, orders, moves)
+            if reordered and not kits:
+                done |= booking._book_reordered(reordered, spans)
             if scope - done:
                 booking._rebook(sorted(scope - done), kits=kits)
         return todo

@@ -452,6 +452,32 @@ class TestManyUsers(TransactionCase):
         self.assertEqual(self._figures("bench"), self._figures("bench", rebuilt=True))
         self.assertEqual(self._queued(), 0)
 
+    def test_a_drag_that_gave_way_is_not_booked_again_after_its_commit(self):
+        """Another transaction holds the benches while a planner drags the last
+        of three waiting orders to the top of the backlog: the drag is queued
+        and, after its commit, found to change nothing, without a full
+        booking; it ends as one would."""
+        one, two, three = self._confirmed_benches(2, 3)
+        self._committed(lambda env: self._stock(env, "bench", -6))
+        full = record_full_bookings(self)
+        with self._held("bench") as release_soon:
+            release_soon()
+            with self.registry.cursor() as cr:
+                self._env(cr)["sale.order"].browse([three, one, two])._set_ranks()
+                cr.commit()  # busy: queued, booked after the commit
+        self.assertFalse([ids for ids in full if ids is None or self.data["bench"] in ids])
+        self.assertEqual(self._bench_statuses([three, one, two]), ["not_available"] * 3)
+        self.assertEqual(self._stored("bench"), self._rebuilt("bench"))
+        self.assertEqual(self._figures("bench"), self._figures("bench", rebuilt=True))
+        self.assertEqual(self._queued(), 0)
+        # Two benches come: they go to the dragged order, now the first.
+        self._committed(lambda env: self._stock(env, "bench", 2))
+        self.assertEqual(
+            self._bench_statuses([three, one, two]),
+            ["in_stock", "not_available", "not_available"],
+        )
+        self._committed(lambda env: self._stock(env, "bench", -2))
+
     def test_different_products_do_not_wait(self):
         """One user's transaction holds the bench's booking open; another
         user's save of stools books and commits at once."""
