@@ -19,8 +19,10 @@ class SaleFulfilmentRebookQueue(models.Model):
     )
     queued_at = fields.Datetime(readonly=True)
     # What the queuing transaction changed of the product, when that was only
-    # orders it appended at the bottom of the ranks and sales deliveries it
-    # validated ({"orders": [ids], "moves": [ids]}): the booking that consumes
-    # the row may go on from the pools' state. Empty: anything may have
-    # changed, the product is booked in full.
+    # orders it appended at the bottom of the ranks, sales deliveries it
+    # validated, or orders it reordered ({"orders": [ids], "moves": [ids],
+    # "reordered": {product id: [ids of the orders whose lines changed
+    # places]}}): the booking that consumes the row may go on from the pools'
+    # state, or find nothing to book again. Empty: anything may have changed,
+    # the product is booked in full.
     changes = fields.Json(string="What changed", readonly=True)
