@@ -18,6 +18,9 @@ class FulfilmentBookingTriggerMixin(models.AbstractModel):
     _description = "Marks products for booking when records change"
     # Fields whose change can move what the booking gives.
     _booking_inputs = frozenset()
+    # Whether the booking keeps something of these records in memory between
+    # transactions (an ormcache): marking them clears it, in every worker.
+    _booking_cached = False
 
     def _booking_products(self):
         """The products whose booking these records feed."""
@@ -39,8 +42,11 @@ class FulfilmentBookingTriggerMixin(models.AbstractModel):
         ]
 
     def _mark_for_booking(self, marks=None):
+        marks = self._booking_marks() if marks is None else marks
+        if marks and self._booking_cached:
+            self.env.registry.clear_cache()
         rebook = self.env["sale.fulfilment.rebook"]
-        for kind, products in self._booking_marks() if marks is None else marks:
+        for kind, products in marks:
             rebook._mark_products(products.ids, kind)
 
     @api.model_create_multi

@@ -9,6 +9,8 @@ class MrpBom(models.Model):
 
     _name = "mrp.bom"
     _inherit = ["mrp.bom", "fulfilment.booking.trigger.mixin"]
+    # sale.fulfilment.booking._kit_bom_products keeps the kits.
+    _booking_cached = True
     _booking_inputs = frozenset(
         {"type", "active", "product_id", "product_tmpl_id", "product_qty", "product_uom_id"}
     )
@@ -25,10 +27,3 @@ class MrpBom(models.Model):
             | boms.filtered(lambda bom: not bom.product_id).product_tmpl_id.product_variant_ids
             | boms.bom_line_ids.product_id
         )
-
-    def _mark_for_booking(self, marks=None):
-        marks = self._booking_marks() if marks is None else marks
-        if marks:
-            # sale.fulfilment.booking._kit_bom_products keeps the kits.
-            self.env.registry.clear_cache()
-        return super()._mark_for_booking(marks)

@@ -9,6 +9,8 @@ class MrpBomLine(models.Model):
 
     _name = "mrp.bom.line"
     _inherit = ["mrp.bom.line", "fulfilment.booking.trigger.mixin"]
+    # sale.fulfilment.booking._kit_bom_products keeps the kits' components.
+    _booking_cached = True
     _booking_inputs = frozenset({"product_id", "product_qty", "product_uom_id", "bom_id"})
 
     def _booking_mark_kinds(self, vals=None, created=False):
@@ -17,10 +19,3 @@ class MrpBomLine(models.Model):
 
     def _booking_products(self):
         return self.product_id | self.bom_id._booking_products()
-
-    def _mark_for_booking(self, marks=None):
-        marks = self._booking_marks() if marks is None else marks
-        if marks:
-            # sale.fulfilment.booking._kit_bom_products keeps the kits' components.
-            self.env.registry.clear_cache()
-        return super()._mark_for_booking(marks)

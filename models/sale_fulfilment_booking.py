@@ -111,13 +111,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
         keep_state = product_ids is not None and not kits
         inputs = {}
         if keep_state:
-            for key in set(on_hand) | set(in_stock) | set(supplies) | set(expected_totals):
-                inputs[key] = pool_state.inputs_signature(
-                    on_hand.get(key, 0.0),
-                    in_stock.get(key, 0.0),
-                    expected_totals.get(key, 0.0),
-                    supplies.get(key, ()),
-                )
+            inputs = self._inputs_signatures(on_hand, in_stock, expected_totals, supplies)
 
         # Done make-to-order output waits in stock for its own line.
         for line in lines:
@@ -210,9 +204,30 @@ class SaleFulfilmentBooking(models.AbstractModel):
 
         return rows, product_filter
 
+    def _fetch_pool_inputs(self, rows, product_filter, order_ids=(), line_ids=()):
+        """What the pools of a booking from their kept state are built from
+        now, and the sales lines it names: (In stock, Expected, {pool: its
+        inputs' signature (``pool_state.inputs_signature``)}, the lines of
+        ``order_ids`` and ``line_ids``). ``rows``: the kept states
+        (``_fetch_pool_states``); every pool of them has a signature."""
+        with self._planner_settings(**WRITTEN_ORDER):
+            in_stock, on_hand = self._fetch_on_hand(product_filter)
+            supplies, expected = self._fetch_supplies(product_filter)
+            lines = []
+            if order_ids or line_ids:
+                lines = self._fetch_sale_demands(
+                    product_filter,
+                    partial=True,
+                    order_ids=sorted(order_ids),
+                    line_ids=sorted(line_ids),
+                )
+        signatures = self._inputs_signatures(on_hand, in_stock, expected, supplies, rows)
+        return in_stock, expected, signatures, lines
+
     @staticmethod
-    def _signatures(rows, on_hand, in_stock, expected, supplies):
-        """{pool: what it is built from now} (``pool_state.inputs_signature``)."""
+    def _inputs_signatures(on_hand, in_stock, expected, supplies, pools=()):
+        """{pool: what it is built from (``pool_state.inputs_signature``)}, for
+        every pool with a figure and every one of ``pools``."""
         return {
             key: pool_state.inputs_signature(
                 on_hand.get(key, 0.0),
@@ -220,7 +235,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 expected.get(key, 0.0),
                 supplies.get(key, ()),
             )
-            for key in set(rows) | set(on_hand) | set(in_stock) | set(supplies) | set(expected)
+            for key in set(pools) | set(on_hand) | set(in_stock) | set(supplies) | set(expected)
         }
 
     @api.model
@@ -248,15 +263,11 @@ class SaleFulfilmentBooking(models.AbstractModel):
         if not product_ids:
             return set()
         rows, product_filter = self._fetch_pool_states(product_ids)
-        with self._planner_settings(**WRITTEN_ORDER):
-            in_stock, on_hand = self._fetch_on_hand(product_filter)
-            supplies, expected = self._fetch_supplies(product_filter)
-            lines = self._fetch_sale_demands(
-                product_filter,
-                partial=True,
-                order_ids=sorted({oid for pid in product_ids for oid in spans.get(pid, ())}),
-            )
-        signatures = self._signatures(rows, on_hand, in_stock, expected, supplies)
+        _in_stock, _expected, signatures, lines = self._fetch_pool_inputs(
+            rows,
+            product_filter,
+            order_ids={oid for pid in product_ids for oid in spans.get(pid, ())},
+        )
         empty = pool_state.inputs_signature(0.0, 0.0, 0.0, ())
         done = set()
         for pid in product_ids:
@@ -316,22 +327,13 @@ class SaleFulfilmentBooking(models.AbstractModel):
             return set()
         rows, product_filter = self._fetch_pool_states(product_ids)
         shipped, unfit = self._fetch_shipped(product_filter, move_ids)
-        with self._planner_settings(**WRITTEN_ORDER):
-            in_stock, on_hand = self._fetch_on_hand(product_filter)
-            supplies, expected = self._fetch_supplies(product_filter)
-            lines = []
-            if order_ids or shipped:
-                lines = self._fetch_sale_demands(
-                    product_filter,
-                    partial=True,
-                    order_ids=list(order_ids),
-                    line_ids=list(shipped),
-                )
+        in_stock, expected, signatures, lines = self._fetch_pool_inputs(
+            rows, product_filter, order_ids, shipped
+        )
         by_product = defaultdict(list)
         for line in lines:
             by_product[line["product_id"]].append(line)
 
-        signatures = self._signatures(rows, on_hand, in_stock, expected, supplies)
         empty = pool_state.inputs_signature(0.0, 0.0, 0.0, ())
         # What the delivered lines shipped from each pool.
         taken = defaultdict(float)
@@ -358,9 +360,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 continue
             # Every pool of the product, not only those of these lines: the
             # marks may come from a change of stock elsewhere.
-            keys = {key for key in rows if key[0] == pid}
-            for figures in (on_hand, in_stock, supplies, expected):
-                keys |= {key for key in figures if key[0] == pid}
+            keys = {key for key in signatures if key[0] == pid}
             after = defaultdict(list)
             for line in appended:
                 if line["open"]:

@@ -135,18 +135,23 @@ class FulfilmentCase(TransactionCase):
     def _kit_product(cls, name="Table kit"):
         """A kit: a phantom bill of materials of a table top and four legs."""
         kit = cls._product(name, sale_ok=True)
-        cls.env["mrp.bom"].create(
+        cls._kit_bom(kit, [(cls.leg, 4), (cls.top, 1)])
+        return kit
+
+    @classmethod
+    def _kit_bom(cls, product, components):
+        """A kit bill of materials of ``product``: ``components`` [(product, qty)]."""
+        return cls.env["mrp.bom"].create(
             {
-                "product_tmpl_id": kit.product_tmpl_id.id,
+                "product_tmpl_id": product.product_tmpl_id.id,
                 "product_qty": 1,
                 "type": "phantom",
                 "bom_line_ids": [
-                    Command.create({"product_id": cls.leg.id, "product_qty": 4}),
-                    Command.create({"product_id": cls.top.id, "product_qty": 1}),
+                    Command.create({"product_id": component.id, "product_qty": qty})
+                    for component, qty in components
                 ],
             }
         )
-        return kit
 
     @classmethod
     def _subcontracted_product(cls, name="Cushion", subcontractor=None, component=None):

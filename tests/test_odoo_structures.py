@@ -146,16 +146,7 @@ class TestKits(FulfilmentCase):
         first = self._order([(table, 1)])
         self._settle()
         self.assertEqual(first.order_line.availability_status, "not_available")
-        self.env["mrp.bom"].create(
-            {
-                "product_tmpl_id": table.product_tmpl_id.id,
-                "type": "phantom",
-                "bom_line_ids": [
-                    Command.create({"product_id": self.leg.id, "product_qty": 4}),
-                    Command.create({"product_id": self.top.id, "product_qty": 1}),
-                ],
-            }
-        )
+        self._kit_bom(table, [(self.leg, 4), (self.top, 1)])
         self._settle()
         self.assertEqual(first.order_line.availability_status, "in_stock")
         self.assertEqual(self.leg.with_context(warehouse_id=self.warehouse.id).committed_qty, 4)

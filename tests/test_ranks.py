@@ -88,16 +88,7 @@ class TestRanks(FulfilmentCase):
 
     def test_a_kit_in_the_span_rebooks_every_product_of_the_moved_orders(self):
         kit = self._product("Chair and leg kit", sale_ok=True)
-        self.env["mrp.bom"].create(
-            {
-                "product_tmpl_id": kit.product_tmpl_id.id,
-                "type": "phantom",
-                "bom_line_ids": [
-                    Command.create({"product_id": self.chair.id, "product_qty": 1}),
-                    Command.create({"product_id": self.leg.id, "product_qty": 1}),
-                ],
-            }
-        )
+        self._kit_bom(kit, [(self.chair, 1), (self.leg, 1)])
         self._stock(self.chair, 1)
         self._stock(self.leg, 1)
         chairs = self._order([(self.chair, 1)])
