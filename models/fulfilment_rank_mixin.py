@@ -55,6 +55,7 @@ class FulfilmentRankMixin(models.AbstractModel):
                           FROM unnest(%(ids)s::int[]) WITH ORDINALITY AS v(id, n)
                          ORDER BY n) r
                  WHERE t.id = r.id
+             RETURNING t.id, t.%(field)s
                 """,
                 table=SQL.identifier(self._table),
                 field=SQL.identifier(self._rank_field),
@@ -62,7 +63,14 @@ class FulfilmentRankMixin(models.AbstractModel):
                 ids=list(self.ids),
             )
         )
-        self.invalidate_recordset([self._rank_field])
+        # Into the cache rather than invalidated: the reservation that follows
+        # compares these ranks, and a rank missing from the cache was fetched
+        # with every other column of the order.
+        ranks = dict(self.env.cr.fetchall())
+        records = self.browse(ranks)
+        self.env.cache.update(
+            records, self._fields[self._rank_field], [ranks[i] for i in records.ids]
+        )
 
     def _keep_rank_sequence_above(self, rank):
         """A rank written by hand: later appends still go below it."""

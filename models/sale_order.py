@@ -280,7 +280,10 @@ class SaleOrder(models.Model):
                 # A kit among them: as for a rank written outright.
                 self._mark_for_booking([(OTHER, self._booking_products())])
             else:
-                self.env["sale.fulfilment.rebook"]._note_reordered(spans)
+                spans, served = spans
+                rebook = self.env["sale.fulfilment.rebook"]
+                rebook._mark_products(served, OTHER)
+                rebook._note_reordered(spans)
         else:
             # Moved in the ranks: whatever they were, not appended any more.
             self._mark_for_booking([(OTHER, self._booking_products())])
@@ -288,11 +291,18 @@ class SaleOrder(models.Model):
             self.env["sale.fulfilment.priority"]._sync_productions_to_orders()
 
     def _fulfilment_reordered_spans(self, reordered):
-        """{product id: ids of the orders whose lines of the product changed
-        places among its lines, and of those in between} in a reorder
+        """({product id: ids of the orders whose lines of the product changed
+        places among its lines, and of those in between}, {product id whose
+        span holds a line stored In stock or Expected}) in a reorder
         (``reordered``: {order id: (old rank, new rank)}): only those products'
         booking can change, since a product's lines are booked in rank order;
         None when a kit line is among them.
+
+        A span with a line that got stock or a supply reorders what was
+        handed out: it is booked in full at once, where the check of a drag
+        in a backlog (``_book_reordered``) would read every line of the span
+        only to find it so. The stored status is only a hint here: the
+        others are checked line by line.
 
         A planner drops one order above others: every order in between moves
         down one place, yet keeps its place among the orders that share its
@@ -307,11 +317,12 @@ class SaleOrder(models.Model):
             SQL(
                 """
                 SELECT so.id, so.fulfilment_priority, so.date_order, sol.product_id,
-                       pt.is_storable
+                       pt.is_storable, a.status IN ('in_stock', 'expected')
                   FROM sale_order so
                   JOIN sale_order_line sol ON sol.order_id = so.id
                   JOIN product_product pp ON pp.id = sol.product_id
                   JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  LEFT JOIN sale_fulfilment_line_availability a ON a.id = sol.id
                  WHERE so.state = 'sale' AND sol.display_type IS NULL
                    AND so.fulfilment_priority BETWEEN %s AND %s
                 """,
@@ -326,10 +337,13 @@ class SaleOrder(models.Model):
             return None
         orders = defaultdict(set)
         keys = {}
-        for order_id, rank, date_order, product_id, storable in rows:
+        got = defaultdict(set)
+        for order_id, rank, date_order, product_id, storable, served in rows:
             if not storable:
                 continue  # nothing booked
             orders[product_id].add(order_id)
+            if served:
+                got[product_id].add(order_id)
             old_rank = reordered[order_id][0] if order_id in reordered else rank
             # The booking's own order: rank, then date, then id.
             keys[order_id] = ((old_rank, date_order, order_id), (rank, date_order, order_id))
@@ -340,4 +354,5 @@ class SaleOrder(models.Model):
             moved = [n for n, (old, new) in enumerate(zip(before, after)) if old != new]
             if moved:
                 spans[product_id] = set(before[moved[0] : moved[-1] + 1])
-        return spans
+        served = {pid for pid, span in spans.items() if span & got[pid]}
+        return {pid: span for pid, span in spans.items() if pid not in served}, served

@@ -436,6 +436,33 @@ class TestAppendedBooking(BookingStateCase):
         self.assertEqual(self._figures(self.chair).committed_qty, 22)
         self._assert_as_a_full_booking(self.chair)
 
+    def test_a_delivery_that_rounds_to_nothing_in_the_lines_unit(self):
+        """Three chairs of a line sold in packs of ten, counted to the pack:
+        Odoo's delivered quantity rounds to 0 packs, yet the line needs three
+        chairs less; the booking counts them from the moves."""
+        pack = self.env["uom.uom"].create(
+            {
+                "name": "Pack of 10 (whole packs)",
+                "category_id": self.chair.uom_id.category_id.id,
+                "uom_type": "bigger",
+                "factor_inv": 10,
+                "rounding": 1,
+            }
+        )
+        self._stock(self.chair, 30)
+        order = self._order([(self.chair, 2)], confirm=False)
+        order.order_line.product_uom = pack
+        order.action_confirm()
+        self._settle()
+        self._deliver(order, qty=3)
+        self._settle()
+        self.assertEqual(order.order_line.qty_delivered, 0)
+        late = self._confirm([(self.chair, 12)])
+        # 27 chairs left, 17 of them for the packs: 10 for the later order.
+        self.assertEqual(late.order_line.missing_qty, 2)
+        self.assertEqual(self._figures(self.chair).committed_qty, 29)
+        self._assert_as_a_full_booking(self.chair)
+
 
 @tagged("post_install", "-at_install")
 class TestReorderedBooking(BookingStateCase):
@@ -478,6 +505,31 @@ class TestReorderedBooking(BookingStateCase):
         self.assertEqual(chair.availability_status, "in_stock")
         self.assertEqual(served.order_line.availability_status, "not_available")
         self.assertEqual(served.order_line.missing_qty, 2)
+        self._assert_as_a_full_booking(self.chair | self.table)
+
+    def test_a_drag_across_a_served_line_reads_the_lines_once(self):
+        """The line stored In stock or Expected in the span sends the product
+        to the full booking at once: the backlog check would read every line
+        of the span only to find it so, at every drag of a long list."""
+        served, (one, two, three) = self._backlog()
+        reads = []
+        booking = type(self.booking)
+        original = booking._fetch_sale_demands
+
+        def spy(model, product_filter, *args, **kwargs):
+            reads.append(kwargs.get("order_ids"))
+            return original(model, product_filter, *args, **kwargs)
+
+        self.patch(booking, "_fetch_sale_demands", spy)
+        self._drag(three | served | one | two)
+        self.assertTrue(self._booked_in_full(self.chair))
+        # The chairs' lines are read once, every one of them, by the full
+        # booking; only the table's (no stock, none served) are checked.
+        checked = {oid for order_ids in reads if order_ids for oid in order_ids}
+        self.assertEqual(checked, set((one | two | three).ids))
+        self.assertEqual(reads.count(None), 1)
+        chair = three.order_line.filtered(lambda sol: sol.product_id == self.chair)
+        self.assertEqual(chair.availability_status, "in_stock")
         self._assert_as_a_full_booking(self.chair | self.table)
 
     def test_a_drag_and_a_receipt_in_one_transaction_book_in_full(self):

@@ -17,6 +17,23 @@ class TestRanks(FulfilmentCase):
         top = max(self.env["sale.order"].search([]).mapped("fulfilment_priority"))
         self.assertEqual(quotation.fulfilment_priority, top)
 
+    def test_a_confirmed_order_knows_its_rank_without_reading_it_again(self):
+        """The reservation at confirmation compares ranks right after the
+        order got its own: it is in memory, not fetched again with every
+        column of the order."""
+        quotation = self._order([(self.chair, 1)], confirm=False)
+        self.env.flush_all()
+        quotation._append_to_ranks()
+        count = self.cr.sql_log_count
+        rank = quotation.sudo().fulfilment_priority
+        self.assertEqual(self.cr.sql_log_count, count, "the rank was read again")
+        self.env.cr.execute(
+            "SELECT fulfilment_priority FROM sale_order WHERE id = %s", [quotation.id]
+        )
+        self.assertEqual(rank, self.env.cr.fetchone()[0])
+        top = max(self.env["sale.order"].search([]).mapped("fulfilment_priority"))
+        self.assertEqual(rank, top)
+
     def test_drag_keeps_ranks_unique_and_touches_only_moved_rows(self):
         a, b, c, d = (self._order([(self.chair, 1)]) for _i in range(4))
         before = {o: o.fulfilment_priority for o in (a, b, c, d)}
