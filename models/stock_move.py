@@ -1,10 +1,23 @@
+import logging
+import random
+import time
 from collections import defaultdict
+from functools import partial
 
-from odoo import fields, models
+from psycopg2 import Error as DatabaseError
+from psycopg2 import errorcodes
+
+from odoo import api, fields, models
 from odoo.tools import SQL, float_compare
 
 from ..pg_array import pg_array
-from ..vocabulary import ASSIGNING_CONTEXT, COMPONENT_STATUSES, TRUSTED, trusted
+from ..vocabulary import (
+    ASSIGNING_CONTEXT,
+    COMPONENT_STATUSES,
+    RESERVING_AFTER_COMMIT_CONTEXT,
+    TRUSTED,
+    trusted,
+)
 from .fulfilment_booked_mixin import booked_search
 from .sale_fulfilment_rebook import APPENDED, CHECKED, DELIVERED, OTHER
 
@@ -17,6 +30,44 @@ CHECKED_VALS = frozenset({"quantity", "state", "product_uom_qty", "product_qty",
 # What validating a sales delivery writes: the delivered quantity is checked
 # against what the line booked from stock (``_book_appended``).
 DELIVERED_VALS = frozenset({"state", "date"})
+
+_logger = logging.getLogger(__name__)
+
+# Another transaction reserved or moved the same stock after this one began
+# (Odoo locks the quant it changes, and a quant changed since the snapshot
+# cannot be locked): the reservation is made again after the commit.
+RESERVATION_CONFLICTS = frozenset({errorcodes.SERIALIZATION_FAILURE, errorcodes.DEADLOCK_DETECTED})
+RESERVE_AFTER_COMMIT_KEY = "sale_fulfilment.reserve_after_commit"
+RESERVE_AFTER_COMMIT_TRIES = 5
+
+
+def reserve_after_commit(registry, uid, context, move_ids):
+    """Postcommit hook: reserve ``move_ids``, whose reservation in the user's
+    transaction collided with another's, in transactions of their own.
+
+    Each try starts a new snapshot, right before reserving: a collision is
+    then rare, and tried again. The user's save is done: nothing here reaches
+    him as an error; moves still waiting after the last try are reserved by
+    the next Check Availability or the scheduler's reservation run.
+    """
+    context = {**context, RESERVING_AFTER_COMMIT_CONTEXT: TRUSTED}
+    for attempt in range(1, RESERVE_AFTER_COMMIT_TRIES + 1):
+        try:
+            with registry.cursor() as cr:
+                env = api.Environment(cr, uid, context)
+                env["stock.move"].browse(sorted(move_ids)).exists()._action_assign()
+            return
+        except DatabaseError as error:
+            if error.pgcode in RESERVATION_CONFLICTS and attempt < RESERVE_AFTER_COMMIT_TRIES:
+                time.sleep(random.uniform(0.0, 0.05 * 2**attempt))
+                continue
+            _logger.warning(
+                "Reservation of moves %s left to the scheduler: %s", sorted(move_ids), error
+            )
+            return
+        except Exception:  # the user's commit is done: log, never raise
+            _logger.exception("Reservation of moves %s left to the scheduler", sorted(move_ids))
+            return
 
 
 class StockMove(models.Model):
@@ -147,6 +198,48 @@ class StockMove(models.Model):
     def _action_assign(self, force_qty=False):
         if trusted(self.env, ASSIGNING_CONTEXT):
             return super()._action_assign(force_qty=force_qty)
+        if force_qty or not self or trusted(self.env, RESERVING_AFTER_COMMIT_CONTEXT):
+            return self._fulfilment_assign(force_qty)
+        # A confirmation, a Check Availability or the scheduler reserves stock
+        # that another user's transaction reserved or moved since this one
+        # began: Odoo would fail the whole request, retry it up to five times,
+        # sleeping up to 2 s each time, then show the error. Its reservation
+        # is made right after the commit instead (before the answer reaches
+        # the user), and the rest of the save goes through. Flushed first: the
+        # rollback below takes back only what the reservation wrote.
+        self.env.flush_all()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                res = self._fulfilment_assign(force_qty)
+                self.env.flush_all()
+                return res
+        except DatabaseError as error:
+            if error.pgcode not in RESERVATION_CONFLICTS:
+                raise
+            # What the ORM holds of the rolled-back reservation goes; the
+            # transaction's precommit hooks (the booking, Odoo's tracking) stay.
+            self.env.transaction.clear()
+            self._fulfilment_reserve_after_commit()
+            return None
+
+    def _fulfilment_reserve_after_commit(self):
+        postcommit = self.env.cr.postcommit
+        move_ids = postcommit.data.get(RESERVE_AFTER_COMMIT_KEY)
+        if move_ids is None:
+            move_ids = postcommit.data[RESERVE_AFTER_COMMIT_KEY] = set()
+            postcommit.add(
+                partial(
+                    reserve_after_commit,
+                    self.env.registry,
+                    self.env.uid,
+                    dict(self.env.context),
+                    move_ids,
+                )
+            )
+        move_ids.update(self.ids)
+
+    def _fulfilment_assign(self, force_qty=False):
+        """Odoo's reservation of ``self``, in rank order."""
         ahead = self._fulfilment_ranked_ahead() if not force_qty else self.browse()
         moves = self | ahead
         # Only moves of one product compete for its stock (those ahead are of

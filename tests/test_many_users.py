@@ -296,6 +296,41 @@ class TestManyUsers(TransactionCase):
         # Three stools of setUp's order and 2 x 2 twice: 11 committed, none in stock.
         self.assertEqual(self._figures("stool")[0][2:], (11, -11, 11))
 
+    def test_a_reservation_that_collides_is_made_after_the_commit(self):
+        """Two salesmen confirm orders of benches at the same moment, both
+        reserving the same stock. The second transaction began before the
+        first committed: Odoo cannot lock the quant the first changed, and
+        would fail the whole save, retry it and, five collisions later, show
+        the error. The save goes through, and its delivery is reserved right
+        after its commit, in rank order."""
+        self._committed(lambda env: self._stock(env, "bench", 20))
+        one_id, two_id = self._quotation("bench", 2), self._quotation("bench", 2)
+        with self.registry.cursor() as one, self.registry.cursor() as two:
+            one.execute("SELECT 1")
+            two.execute("SELECT 1")
+            self._env(one)["sale.order"].browse(one_id).action_confirm()
+            one.commit()
+            self._env(two)["sale.order"].browse(two_id).action_confirm()
+            two.commit()
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            orders = env["sale.order"].browse(
+                [self.data["first"], self.data["second"], one_id, two_id]
+            )
+            # setUp's two waiting orders (ranked first) and both new ones.
+            self.assertEqual(orders.mapped("state"), ["sale"] * 4)
+            self.assertEqual(orders.picking_ids.mapped("state"), ["assigned"] * 4)
+            quants = env["stock.quant"].search(
+                [
+                    ("product_id", "=", self.data["bench"]),
+                    ("location_id", "=", self.data["location"]),
+                ]
+            )
+            self.assertEqual(sum(quants.mapped("reserved_quantity")), 14)
+        self.assertEqual([row[1] for row in self._stored("bench")], ["in_stock"] * 4)
+        self.assertEqual(self._stored("bench"), self._rebuilt("bench"))
+        self.assertEqual(self._queued(), 0)
+
     # ------------------------------------------------------------------
     # Deliveries validated (booked from what the lines booked from stock)
     # ------------------------------------------------------------------
