@@ -59,10 +59,10 @@ MTO_SYNC_CONTEXT = "sale_fulfilment_sync"
 RANK_SYNC_CONTEXT = "sale_fulfilment_rank_sync"
 # Moves are being reserved in rank order (no recursion).
 ASSIGNING_CONTEXT = "sale_fulfilment_assigning"
-# A reservation that collided with another transaction's is being made again
-# after the user's commit: a collision now is retried there, not put off again.
-# Value: TRUSTED.
-RESERVING_AFTER_COMMIT_CONTEXT = "sale_fulfilment_reserving_after_commit"
+# A reservation runs where a collision with another transaction is handled
+# already (inside the savepoint that puts it off after the commit, or after
+# the commit, which tries again): not put off once more. Value: TRUSTED.
+RESERVE_NOW_CONTEXT = "sale_fulfilment_reserve_now"
 # A mass import: no booking per transaction; one rebuild is scheduled instead.
 NO_REBOOK_CONTEXT = "sale_fulfilment_no_rebook"
 # The booking may wait for locks: it runs at READ COMMITTED or under the

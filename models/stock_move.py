@@ -14,7 +14,7 @@ from ..pg_array import pg_array
 from ..vocabulary import (
     ASSIGNING_CONTEXT,
     COMPONENT_STATUSES,
-    RESERVING_AFTER_COMMIT_CONTEXT,
+    RESERVE_NOW_CONTEXT,
     TRUSTED,
     trusted,
 )
@@ -50,7 +50,7 @@ def reserve_after_commit(registry, uid, context, move_ids):
     him as an error; moves still waiting after the last try are reserved by
     the next Check Availability or the scheduler's reservation run.
     """
-    context = {**context, RESERVING_AFTER_COMMIT_CONTEXT: TRUSTED}
+    context = {**context, RESERVE_NOW_CONTEXT: TRUSTED}
     for attempt in range(1, RESERVE_AFTER_COMMIT_TRIES + 1):
         try:
             with registry.cursor() as cr:
@@ -198,48 +198,8 @@ class StockMove(models.Model):
     def _action_assign(self, force_qty=False):
         if trusted(self.env, ASSIGNING_CONTEXT):
             return super()._action_assign(force_qty=force_qty)
-        if force_qty or not self or trusted(self.env, RESERVING_AFTER_COMMIT_CONTEXT):
-            return self._fulfilment_assign(force_qty)
-        # A confirmation, a Check Availability or the scheduler reserves stock
-        # that another user's transaction reserved or moved since this one
-        # began: Odoo would fail the whole request, retry it up to five times,
-        # sleeping up to 2 s each time, then show the error. Its reservation
-        # is made right after the commit instead (before the answer reaches
-        # the user), and the rest of the save goes through. Flushed first: the
-        # rollback below takes back only what the reservation wrote.
-        self.env.flush_all()
-        try:
-            with self.env.cr.savepoint(flush=False):
-                res = self._fulfilment_assign(force_qty)
-                self.env.flush_all()
-                return res
-        except DatabaseError as error:
-            if error.pgcode not in RESERVATION_CONFLICTS:
-                raise
-            # What the ORM holds of the rolled-back reservation goes; the
-            # transaction's precommit hooks (the booking, Odoo's tracking) stay.
-            self.env.transaction.clear()
-            self._fulfilment_reserve_after_commit()
-            return None
-
-    def _fulfilment_reserve_after_commit(self):
-        postcommit = self.env.cr.postcommit
-        move_ids = postcommit.data.get(RESERVE_AFTER_COMMIT_KEY)
-        if move_ids is None:
-            move_ids = postcommit.data[RESERVE_AFTER_COMMIT_KEY] = set()
-            postcommit.add(
-                partial(
-                    reserve_after_commit,
-                    self.env.registry,
-                    self.env.uid,
-                    dict(self.env.context),
-                    move_ids,
-                )
-            )
-        move_ids.update(self.ids)
-
-    def _fulfilment_assign(self, force_qty=False):
-        """Odoo's reservation of ``self``, in rank order."""
+        if not (force_qty or not self or trusted(self.env, RESERVE_NOW_CONTEXT)):
+            return self._fulfilment_assign_or_put_off()
         ahead = self._fulfilment_ranked_ahead() if not force_qty else self.browse()
         moves = self | ahead
         # Only moves of one product compete for its stock (those ahead are of
@@ -269,6 +229,50 @@ class StockMove(models.Model):
                 # returned to the caller.
                 super(StockMove, again.sudo()._fulfilment_assigning())._action_assign()
         return res
+
+    def _fulfilment_assign_or_put_off(self):
+        """Reserve ``self`` now, or right after the commit if the reservation
+        collides with another transaction's.
+
+        A confirmation, a Check Availability or the scheduler reserves stock
+        that another user's transaction reserved or moved since this one
+        began: Odoo would fail the whole request, retry it up to five times,
+        sleeping up to 2 s each time, then show the error. The reservation is
+        made right after the commit instead (before the answer reaches the
+        user), and the rest of the save goes through.
+        """
+        # Flushed first: the rollback below takes back only what the
+        # reservation wrote.
+        self.env.flush_all()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                res = self.with_context(**{RESERVE_NOW_CONTEXT: TRUSTED})._action_assign()
+                self.env.flush_all()
+                return res
+        except DatabaseError as error:
+            if error.pgcode not in RESERVATION_CONFLICTS:
+                raise
+            # What the ORM holds of the rolled-back reservation goes; the
+            # transaction's precommit hooks (the booking, Odoo's tracking) stay.
+            self.env.transaction.clear()
+            self._fulfilment_reserve_after_commit()
+            return None
+
+    def _fulfilment_reserve_after_commit(self):
+        postcommit = self.env.cr.postcommit
+        move_ids = postcommit.data.get(RESERVE_AFTER_COMMIT_KEY)
+        if move_ids is None:
+            move_ids = postcommit.data[RESERVE_AFTER_COMMIT_KEY] = set()
+            postcommit.add(
+                partial(
+                    reserve_after_commit,
+                    self.env.registry,
+                    self.env.uid,
+                    dict(self.env.context),
+                    move_ids,
+                )
+            )
+        move_ids.update(self.ids)
 
     def _fulfilment_assigning(self):
         return self.with_context(**{ASSIGNING_CONTEXT: TRUSTED})
