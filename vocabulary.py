@@ -59,6 +59,10 @@ MTO_SYNC_CONTEXT = "sale_fulfilment_sync"
 RANK_SYNC_CONTEXT = "sale_fulfilment_rank_sync"
 # Moves are being reserved in rank order (no recursion).
 ASSIGNING_CONTEXT = "sale_fulfilment_assigning"
+# A sales order is being confirmed: a reservation that collides with another
+# transaction's is made after the commit rather than failing the save.
+# Value: TRUSTED.
+CONFIRMING_CONTEXT = "sale_fulfilment_confirming"
 # A reservation runs where a collision with another transaction is handled
 # already (inside the savepoint that puts it off after the commit, or after
 # the commit, which tries again): not put off once more. Value: TRUSTED.

@@ -4,7 +4,13 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
-from ..vocabulary import AVAILABILITY_STATUSES, RANK_SYNC_CONTEXT, trusted
+from ..vocabulary import (
+    AVAILABILITY_STATUSES,
+    CONFIRMING_CONTEXT,
+    RANK_SYNC_CONTEXT,
+    TRUSTED,
+    trusted,
+)
 from .fulfilment_booked_mixin import booked_search
 from .sale_fulfilment_rebook import APPENDED, OTHER
 from .sale_order_line import BOOKING_HELP, PRODUCTION_STATES
@@ -200,7 +206,9 @@ class SaleOrder(models.Model):
     def action_confirm(self):
         # The rank first: confirming reserves the deliveries, in rank order.
         self.filtered(lambda o: o.state in ("draft", "sent"))._append_to_ranks()
-        return super().action_confirm()
+        # A reservation that collides with another user's is made after the
+        # commit (stock.move), not a reason to fail the confirmation.
+        return super(SaleOrder, self.with_context(**{CONFIRMING_CONTEXT: TRUSTED})).action_confirm()
 
     def _action_cancel(self):
         lines = self.order_line

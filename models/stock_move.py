@@ -8,12 +8,13 @@ from psycopg2 import Error as DatabaseError
 from psycopg2 import errorcodes
 
 from odoo import api, fields, models
-from odoo.tools import SQL, float_compare
+from odoo.tools import SQL, OrderedSet, float_compare
 
 from ..pg_array import pg_array
 from ..vocabulary import (
     ASSIGNING_CONTEXT,
     COMPONENT_STATUSES,
+    CONFIRMING_CONTEXT,
     RESERVE_NOW_CONTEXT,
     TRUSTED,
     trusted,
@@ -198,7 +199,12 @@ class StockMove(models.Model):
     def _action_assign(self, force_qty=False):
         if trusted(self.env, ASSIGNING_CONTEXT):
             return super()._action_assign(force_qty=force_qty)
-        if not (force_qty or not self or trusted(self.env, RESERVE_NOW_CONTEXT)):
+        if (
+            self
+            and not force_qty
+            and trusted(self.env, CONFIRMING_CONTEXT)
+            and not trusted(self.env, RESERVE_NOW_CONTEXT)
+        ):
             return self._fulfilment_assign_or_put_off()
         ahead = self._fulfilment_ranked_ahead() if not force_qty else self.browse()
         moves = self | ahead
@@ -234,29 +240,43 @@ class StockMove(models.Model):
         """Reserve ``self`` now, or right after the commit if the reservation
         collides with another transaction's.
 
-        A confirmation, a Check Availability or the scheduler reserves stock
-        that another user's transaction reserved or moved since this one
-        began: Odoo would fail the whole request, retry it up to five times,
-        sleeping up to 2 s each time, then show the error. The reservation is
-        made right after the commit instead (before the answer reaches the
-        user), and the rest of the save goes through.
+        A sales order being confirmed reserves stock that another user's
+        transaction reserved or moved since this one began: Odoo would fail
+        the whole confirmation, retry it up to five times, sleeping up to 2 s
+        each time, then show the error. The reservation is made right after
+        the commit instead (before the answer reaches the user), and the
+        confirmation goes through. Only there: elsewhere (Check Availability,
+        the scheduler, Odoo's own flows) a collision is Odoo's to retry.
         """
-        # Flushed first: the rollback below takes back only what the
-        # reservation wrote.
-        self.env.flush_all()
+        env = self.env
+        # The writes pending so far go to the database first, so that the
+        # rollback takes back only what the reservation wrote; the pending
+        # computations stay pending (computed here, earlier than Odoo would,
+        # some of Odoo's stored fields saw a half-done operation), and are
+        # put back if the reservation is taken back.
+        self._fulfilment_write_pending()
+        pending = {field: OrderedSet(ids) for field, ids in env.transaction.tocompute.items()}
         try:
-            with self.env.cr.savepoint(flush=False):
+            with env.cr.savepoint(flush=False):
                 res = self.with_context(**{RESERVE_NOW_CONTEXT: TRUSTED})._action_assign()
-                self.env.flush_all()
+                # A write that collides must do it here, inside the savepoint.
+                self._fulfilment_write_pending()
                 return res
         except DatabaseError as error:
             if error.pgcode not in RESERVATION_CONFLICTS:
                 raise
             # What the ORM holds of the rolled-back reservation goes; the
             # transaction's precommit hooks (the booking, Odoo's tracking) stay.
-            self.env.transaction.clear()
+            env.transaction.cache.clear()
+            env.transaction.tocompute.clear()
+            env.transaction.tocompute.update(pending)
             self._fulfilment_reserve_after_commit()
             return None
+
+    def _fulfilment_write_pending(self):
+        """Write what the ORM holds to write, without computing anything."""
+        for model_name in OrderedSet(f.model_name for f in self.env.cache.get_dirty_fields()):
+            self.env[model_name]._flush()
 
     def _fulfilment_reserve_after_commit(self):
         postcommit = self.env.cr.postcommit
