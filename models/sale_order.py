@@ -2,6 +2,8 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.http import request
+from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE
 from odoo.tools import SQL
 
 from ..vocabulary import (
@@ -14,6 +16,9 @@ from ..vocabulary import (
 from .fulfilment_booked_mixin import booked_search
 from .sale_fulfilment_rebook import APPENDED, OTHER
 from .sale_order_line import BOOKING_HELP, PRODUCTION_STATES
+
+# Set in the precommit data once a try of the request has been counted.
+TRY_SEEN_KEY = "sale_fulfilment.try_seen"
 
 
 class SaleOrder(models.Model):
@@ -206,9 +211,29 @@ class SaleOrder(models.Model):
     def action_confirm(self):
         # The rank first: confirming reserves the deliveries, in rank order.
         self.filtered(lambda o: o.state in ("draft", "sent"))._append_to_ranks()
-        # A reservation that collides with another user's is made after the
-        # commit (stock.move), not a reason to fail the confirmation.
-        return super(SaleOrder, self.with_context(**{CONFIRMING_CONTEXT: TRUSTED})).action_confirm()
+        orders = self
+        if self._fulfilment_last_try():
+            # Odoo's last try of this request, after four collisions: a
+            # reservation that collides again is made after the commit
+            # (stock.move) rather than failing the confirmation.
+            orders = self.with_context(**{CONFIRMING_CONTEXT: TRUSTED})
+        return super(SaleOrder, orders).action_confirm()
+
+    def _fulfilment_last_try(self):
+        """Whether Odoo runs this request for the last time: it retries a
+        request whose transaction collided with another's, up to
+        MAX_TRIES_ON_CONCURRENCY_FAILURE times, then shows the error.
+
+        Counted on the request, once per try: a try's rollback empties the
+        precommit data that marks it seen. The first tries stay Odoo's own,
+        with their back-off, which costs nothing when nothing collides."""
+        if not request:
+            return False
+        data = self.env.cr.precommit.data
+        if not data.get(TRY_SEEN_KEY):
+            data[TRY_SEEN_KEY] = True
+            request.sale_fulfilment_tries = getattr(request, "sale_fulfilment_tries", 0) + 1
+        return request.sale_fulfilment_tries >= MAX_TRIES_ON_CONCURRENCY_FAILURE
 
     def _action_cancel(self):
         lines = self.order_line

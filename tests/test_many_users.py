@@ -296,22 +296,39 @@ class TestManyUsers(TransactionCase):
         # Three stools of setUp's order and 2 x 2 twice: 11 committed, none in stock.
         self.assertEqual(self._figures("stool")[0][2:], (11, -11, 11))
 
-    def test_a_reservation_that_collides_is_made_after_the_commit(self):
+    def _confirm_colliding(self, last_try):
         """Two salesmen confirm orders of benches at the same moment, both
-        reserving the same stock. The second transaction began before the
-        first committed: Odoo cannot lock the quant the first changed, and
-        would fail the whole save, retry it and, five collisions later, show
-        the error. The save goes through, and its delivery is reserved right
-        after its commit, in rank order."""
+        reserving the same stock; the second transaction began before the
+        first committed, so Odoo cannot lock the quant the first changed.
+        ``last_try``: whether Odoo runs the second request for the last time."""
         self._committed(lambda env: self._stock(env, "bench", 20))
         one_id, two_id = self._quotation("bench", 2), self._quotation("bench", 2)
-        with self.registry.cursor() as one, self.registry.cursor() as two:
+        sale_order = type(self.env["sale.order"])
+        with (
+            patch.object(sale_order, "_fulfilment_last_try", lambda _orders: last_try),
+            self.registry.cursor() as one,
+            self.registry.cursor() as two,
+        ):
             one.execute("SELECT 1")
             two.execute("SELECT 1")
             self._env(one)["sale.order"].browse(one_id).action_confirm()
             one.commit()
             self._env(two)["sale.order"].browse(two_id).action_confirm()
             two.commit()
+        return one_id, two_id
+
+    def test_a_collision_before_the_last_try_is_odoos_to_retry(self):
+        """The first tries of a request stay Odoo's: the collision fails the
+        transaction, which Odoo retries after a back-off (no savepoint, no
+        cost when nothing collides)."""
+        with self.assertRaises(SerializationFailure):
+            self._confirm_colliding(last_try=False)
+
+    def test_a_reservation_that_collides_on_the_last_try_is_made_after_the_commit(self):
+        """On Odoo's last try, where a collision would show the user the
+        error, the confirmation goes through and its delivery is reserved
+        right after its commit, in rank order."""
+        one_id, two_id = self._confirm_colliding(last_try=True)
         with self.registry.cursor() as cr:
             env = self._env(cr)
             orders = env["sale.order"].browse(

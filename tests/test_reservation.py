@@ -1,7 +1,12 @@
+from types import SimpleNamespace
+from unittest.mock import patch
+
 from odoo import Command
 from odoo.exceptions import AccessError
+from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE
 from odoo.tests import new_test_user, tagged
 
+from ..models.sale_order import TRY_SEEN_KEY
 from .common import FulfilmentCase
 
 
@@ -16,6 +21,22 @@ class TestReservationFollowsRanks(FulfilmentCase):
 
     def _picking(self, order):
         return order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+
+    def test_only_odoos_last_try_of_a_request_puts_a_colliding_reservation_off(self):
+        """Odoo retries a request that collided, up to five times: the fifth
+        is the last, counted once per try however often the request confirms;
+        outside a request (the scheduler, a shell) there is no retry to count."""
+        order = self._order([(self.chair, 1)], confirm=False)
+        self.assertFalse(order._fulfilment_last_try())
+        fake_request = SimpleNamespace()
+        last = []
+        with patch("odoo.addons.sale_fulfilment.models.sale_order.request", fake_request):
+            for _try in range(MAX_TRIES_ON_CONCURRENCY_FAILURE):
+                # What the rollback of a try does to the precommit data.
+                self.env.cr.precommit.data.pop(TRY_SEEN_KEY, None)
+                order._fulfilment_last_try()
+                last.append(order._fulfilment_last_try())
+        self.assertEqual(last, [False] * (MAX_TRIES_ON_CONCURRENCY_FAILURE - 1) + [True])
 
     def test_confirmation_reserves_with_the_final_rank(self):
         """A quotation written before a confirmed order is confirmed after it:
