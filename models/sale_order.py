@@ -308,12 +308,12 @@ class SaleOrder(models.Model):
 
     def _on_ranks_changed(self, reordered=None):
         if reordered:
-            spans = self._fulfilment_reordered_spans(reordered)
-            if spans is None:
+            found = self._fulfilment_reordered_spans(reordered)
+            if found is None:
                 # A kit among them: as for a rank written outright.
                 self._mark_for_booking([(OTHER, self._booking_products())])
             else:
-                spans, served = spans
+                spans, served = found
                 rebook = self.env["sale.fulfilment.rebook"]
                 rebook._mark_products(served, OTHER)
                 rebook._note_reordered(spans)

@@ -240,13 +240,14 @@ class StockMove(models.Model):
         """Reserve ``self`` now, or right after the commit if the reservation
         collides with another transaction's.
 
-        A sales order being confirmed reserves stock that another user's
-        transaction reserved or moved since this one began: Odoo would fail
-        the whole confirmation, retry it up to five times, sleeping up to 2 s
-        each time, then show the error. The reservation is made right after
+        Runs on Odoo's last try of a sales order's confirmation
+        (``sale.order._fulfilment_last_try``): its reservation collided with
+        another user's transaction four times already, and a fifth collision
+        would show the user the error. The reservation is made right after
         the commit instead (before the answer reaches the user), and the
-        confirmation goes through. Only there: elsewhere (Check Availability,
-        the scheduler, Odoo's own flows) a collision is Odoo's to retry.
+        confirmation goes through. Everywhere else (the first tries, Check
+        Availability, the scheduler, Odoo's own flows) a collision is Odoo's
+        to retry.
         """
         env = self.env
         # The writes pending so far go to the database first, so that the
