@@ -136,7 +136,9 @@ start_server() {
     python "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$db" --db-filter="^$db\$" \
         --workers="$WORKERS" --max-cron-threads=0 \
         --http-interface=127.0.0.1 --http-port="$port" --gevent-port=$((port + 1)) \
-        --logfile="$log" --log-level=info --log-handler=werkzeug:WARNING &
+        --logfile="$log" --log-level=info --log-handler=werkzeug:WARNING \
+        --log-handler=odoo.addons.sale_fulfilment.models.sale_fulfilment_rebook:DEBUG \
+        --log-handler=odoo.addons.sale_fulfilment.models.sale_fulfilment_booking:DEBUG &
     PID_OF[$mode]=$!
     bounded 120 "${LOAD[@]}" wait --url "$(url_of "$mode")" --timeout 90 \
         || die "Odoo did not answer on $(url_of "$mode"); see $log"

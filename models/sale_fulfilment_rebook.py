@@ -286,6 +286,8 @@ class SaleFulfilmentRebook(models.AbstractModel):
                 if scope - done:
                     booking._rebook(sorted(scope - done), kits=kits)
         except Busy:
+            # Counted by the load benchmark (bench/load.py), which logs this at DEBUG.
+            _logger.debug("Booking of %s gives way: busy", sorted(product_ids))
             booking._invalidate_booked()
             return False
         except DatabaseError as error:
