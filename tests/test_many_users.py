@@ -304,18 +304,20 @@ class TestManyUsers(TransactionCase):
         self._committed(lambda env: self._stock(env, "bench", 20))
         one_id, two_id = self._quotation("bench", 2), self._quotation("bench", 2)
         sale_order = type(self.env["sale.order"])
-        with (
-            patch.object(sale_order, "_fulfilment_last_try", lambda _orders: last_try),
-            self.registry.cursor() as one,
-            self.registry.cursor() as two,
-        ):
+        with patch.object(sale_order, "_fulfilment_last_try", lambda _orders: last_try):
+            self._confirm_in_turn(one_id, two_id)
+        return one_id, two_id
+
+    def _confirm_in_turn(self, first_id, second_id):
+        """Two salesmen's transactions, both begun before either commits: the
+        first confirms its order and commits, then the second."""
+        with self.registry.cursor() as one, self.registry.cursor() as two:
             one.execute("SELECT 1")
             two.execute("SELECT 1")
-            self._env(one)["sale.order"].browse(one_id).action_confirm()
+            self._env(one)["sale.order"].browse(first_id).action_confirm()
             one.commit()
-            self._env(two)["sale.order"].browse(two_id).action_confirm()
+            self._env(two)["sale.order"].browse(second_id).action_confirm()
             two.commit()
-        return one_id, two_id
 
     def test_a_collision_before_the_last_try_is_odoos_to_retry(self):
         """The first tries of a request stay Odoo's: the collision fails the
@@ -712,13 +714,7 @@ class TestManyUsers(TransactionCase):
 
     def test_concurrent_confirmations_get_distinct_ranks(self):
         first, second = self._quotation("stool", 1), self._quotation("stool", 1)
-        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
-            cr1.execute("SELECT 1")
-            cr2.execute("SELECT 1")
-            self._env(cr1)["sale.order"].browse(first).action_confirm()
-            cr1.commit()
-            self._env(cr2)["sale.order"].browse(second).action_confirm()
-            cr2.commit()
+        self._confirm_in_turn(first, second)
         with self.registry.cursor() as cr:
             ranks = (
                 self._env(cr)["sale.order"].browse([first, second]).mapped("fulfilment_priority")
