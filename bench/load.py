@@ -476,6 +476,8 @@ def cpu_split(before, after, busy):
 
 
 def log_size(path):
+    if not path:
+        return 0
     try:
         return os.path.getsize(path)
     except OSError:
