@@ -6,6 +6,7 @@ from odoo.http import request
 from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE
 from odoo.tools import SQL
 
+from ..pg_array import pg_array
 from ..vocabulary import (
     AVAILABILITY_STATUSES,
     CONFIRMING_CONTEXT,
@@ -346,6 +347,14 @@ class SaleOrder(models.Model):
         for a rank written outright.
         """
         ranks = [rank for pair in reordered.values() for rank in pair]
+        booking = self.env["sale.fulfilment.booking"]
+        # Only the products of the reordered orders can change places among
+        # their lines (the others' orders all keep their ranks), and kits,
+        # which book components under their own product: the drop of an order
+        # from the bottom of 20,000 onto the top read 100,000 lines in 180-250
+        # ms, where its own products' lines in between take 1.4 ms. As a
+        # subquery the product index is used; as an OR it was not.
+        kit_products, kit_templates, _components = booking._kit_bom_products()
         self.env.cr.execute(
             SQL(
                 """
@@ -358,14 +367,23 @@ class SaleOrder(models.Model):
                   LEFT JOIN sale_fulfilment_line_availability a ON a.id = sol.id
                  WHERE so.state = 'sale' AND sol.display_type IS NULL
                    AND so.fulfilment_priority BETWEEN %s AND %s
+                   AND sol.product_id IN (
+                        SELECT moved.product_id FROM sale_order_line moved
+                         WHERE moved.order_id = ANY(%s::int[])
+                        UNION
+                        SELECT kit.id FROM product_product kit
+                         WHERE kit.id = ANY(%s::int[]) OR kit.product_tmpl_id = ANY(%s::int[]))
                 """,
                 min(ranks),
                 max(ranks),
+                pg_array(sorted(reordered)),
+                pg_array(sorted(kit_products)),
+                pg_array(sorted(kit_templates)),
             )
         )
         rows = self.env.cr.fetchall()
         # The booking's own kit lookup: kit products among these lines.
-        kits = self.env["sale.fulfilment.booking"]._fetch_kit_products({row[3] for row in rows})
+        kits = booking._fetch_kit_products({row[3] for row in rows})
         if {row[3] for row in rows} & set(kits):
             return None
         orders = defaultdict(set)

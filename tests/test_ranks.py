@@ -103,6 +103,33 @@ class TestRanks(FulfilmentCase):
         marked = self._marked_by(lambda: (dropped | on_page)._set_ranks())
         self.assertEqual(marked, {self.leg.id, self.table.id})
 
+    def test_a_drop_reads_only_the_lines_of_the_moved_orders_products(self):
+        """An order dropped from far down a filtered list onto its top (the
+        list holds the chairs' orders only): which lines changed places is
+        read from the lines of the moved orders' products in between (and of
+        kits), not from every line of the orders in between."""
+        first = self._order([(self.chair, 1)])
+        for _i in range(5):
+            self._order([(self.table, 1), (self.leg, 2)])
+        last = self._order([(self.chair, 1)])
+        self.env.flush_all()
+        self.env.cr.flush()
+        read = []
+        cursor = type(self.env.cr)
+        execute = cursor.execute
+
+        def spy(cr, query, *args, **kwargs):
+            result = execute(cr, query, *args, **kwargs)
+            if "a.status IN ('in_stock', 'expected')" in str(getattr(query, "code", query)):
+                read.append(cr.rowcount)
+            return result
+
+        self.patch(cursor, "execute", spy)
+        marked = self._marked_by(lambda: (last | first)._set_ranks())
+        self.assertEqual(read, [2], "the chairs' two lines, not the tables' and legs'")
+        self.assertEqual(marked, {self.chair.id})
+        self.assertLess(last.fulfilment_priority, first.fulfilment_priority)
+
     def test_a_kit_in_the_span_rebooks_every_product_of_the_moved_orders(self):
         kit = self._product("Chair and leg kit", sale_ok=True)
         self._kit_bom(kit, [(self.chair, 1), (self.leg, 1)])
