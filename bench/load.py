@@ -1014,36 +1014,32 @@ def cmd_report(args):
     )
     out()
 
+    def throughput_to_last(run):
+        return len(run["latencies"].get("confirmation") or []) / run["elapsed"]
+
     def throughput(run):
         """Confirmations that ended within the timed window, per second of it
         (runs from before the window's count: all of them, per second
         elapsed)."""
         if "within_window" in run and run.get("duration"):
             return run["within_window"] / run["duration"]
-        return len(run["latencies"].get("confirmation") or []) / run["elapsed"]
-
-    def throughput_to_last(run):
-        return len(run["latencies"].get("confirmation") or []) / run["elapsed"]
+        return throughput_to_last(run)
 
     rows = []
     thr = {label: throughput(multi[label]) for label in multi}
-    rows.append(
-        [
-            "confirmations/s (ended within the timed window)",
-            f"{thr['odoo']:.2f}",
-            f"{thr['addon']:.2f}",
-            fmt_ratio(ratio(thr["addon"], thr["odoo"])),
-        ]
-    )
-    last = {label: throughput_to_last(multi[label]) for label in multi}
-    rows.append(
-        [
-            "confirmations/s (all, until the last client stopped)",
-            f"{last['odoo']:.2f}",
-            f"{last['addon']:.2f}",
-            fmt_ratio(ratio(last["addon"], last["odoo"])),
-        ]
-    )
+    for label, measure in (
+        ("confirmations/s (ended within the timed window)", throughput),
+        ("confirmations/s (all, until the last client stopped)", throughput_to_last),
+    ):
+        value = {side: measure(multi[side]) for side in multi}
+        rows.append(
+            [
+                label,
+                f"{value['odoo']:.2f}",
+                f"{value['addon']:.2f}",
+                fmt_ratio(ratio(value["addon"], value["odoo"])),
+            ]
+        )
     rows.append(
         [
             "confirmations (count)",

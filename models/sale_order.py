@@ -347,49 +347,52 @@ class SaleOrder(models.Model):
         for a rank written outright.
         """
         ranks = [rank for pair in reordered.values() for rank in pair]
-        booking = self.env["sale.fulfilment.booking"]
         # Only the products of the reordered orders can change places among
         # their lines (the others' orders all keep their ranks), and kits,
         # which book components under their own product: the drop of an order
         # from the bottom of 20,000 onto the top read 100,000 lines in 180-250
         # ms, where its own products' lines in between take 1.4 ms. As a
         # subquery the product index is used; as an OR it was not.
+        booking = self.env["sale.fulfilment.booking"]
         kit_products, kit_templates, _components = booking._kit_bom_products()
         self.env.cr.execute(
             SQL(
                 """
                 SELECT so.id, so.fulfilment_priority, so.date_order, sol.product_id,
-                       pt.is_storable, a.status IN ('in_stock', 'expected')
+                       pt.is_storable, a.status IN ('in_stock', 'expected'),
+                       sol.product_id = ANY(%(kit_products)s::int[])
+                           OR pp.product_tmpl_id = ANY(%(kit_templates)s::int[])
                   FROM sale_order so
                   JOIN sale_order_line sol ON sol.order_id = so.id
                   JOIN product_product pp ON pp.id = sol.product_id
                   JOIN product_template pt ON pt.id = pp.product_tmpl_id
                   LEFT JOIN sale_fulfilment_line_availability a ON a.id = sol.id
                  WHERE so.state = 'sale' AND sol.display_type IS NULL
-                   AND so.fulfilment_priority BETWEEN %s AND %s
+                   AND so.fulfilment_priority BETWEEN %(low)s AND %(high)s
                    AND sol.product_id IN (
                         SELECT moved.product_id FROM sale_order_line moved
-                         WHERE moved.order_id = ANY(%s::int[])
+                         WHERE moved.order_id = ANY(%(orders)s::int[])
                         UNION
                         SELECT kit.id FROM product_product kit
-                         WHERE kit.id = ANY(%s::int[]) OR kit.product_tmpl_id = ANY(%s::int[]))
+                         WHERE kit.id = ANY(%(kit_products)s::int[])
+                            OR kit.product_tmpl_id = ANY(%(kit_templates)s::int[]))
                 """,
-                min(ranks),
-                max(ranks),
-                pg_array(sorted(reordered)),
-                pg_array(sorted(kit_products)),
-                pg_array(sorted(kit_templates)),
+                low=min(ranks),
+                high=max(ranks),
+                orders=pg_array(sorted(reordered)),
+                kit_products=pg_array(sorted(kit_products)),
+                kit_templates=pg_array(sorted(kit_templates)),
             )
         )
         rows = self.env.cr.fetchall()
-        # The booking's own kit lookup: kit products among these lines.
-        kits = booking._fetch_kit_products({row[3] for row in rows})
-        if {row[3] for row in rows} & set(kits):
+        # A kit line (its product or template has a kit bill of materials,
+        # the booking's own lookup) among them: told by the query itself.
+        if any(row[6] for row in rows):
             return None
         orders = defaultdict(set)
         keys = {}
         got = defaultdict(set)
-        for order_id, rank, date_order, product_id, storable, served in rows:
+        for order_id, rank, date_order, product_id, storable, served, _kit in rows:
             if not storable:
                 continue  # nothing booked
             orders[product_id].add(order_id)
