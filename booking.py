@@ -50,6 +50,7 @@ __all__ = [
     "Pool",
     "Supply",
     "book",
+    "combine",
     "remaining",
 ]
 
@@ -259,6 +260,32 @@ def book(demands, on_hand=None, supplies=None, rounding=None, *, pool=None):
     elif on_hand is not None or supplies is not None or rounding is not None:
         raise TypeError("book() takes either a pool or on_hand/supplies/rounding, not both")
     return pool.book(demands)
+
+
+def combine(first, then, rounding=DEFAULT_ROUNDING):
+    """One Booking of a demand booked in two steps: ``first`` on what is set
+    aside for it alone (a supply Odoo chained to its delivery), ``then`` the
+    rest (``first.missing``) on the shared pool. Keyed and sized as ``first``."""
+    to_units, to_qty = _units_converters(rounding)
+    from_supply = first.from_supply + then.from_supply
+    missing = then.missing
+    if to_units(missing) > 0:
+        status = NOT_AVAILABLE
+    elif from_supply:
+        status = EXPECTED
+    else:
+        status = IN_STOCK
+    dated = [supply for supply in from_supply if supply[2] is not None]
+    date = max(dated, key=_date_order)[2] if dated else None
+    return Booking(
+        first.key,
+        first.demand_qty,
+        to_qty(to_units(first.from_stock) + to_units(then.from_stock)),
+        from_supply,
+        missing,
+        status,
+        date,
+    )
 
 
 def remaining(on_hand, supplies, bookings, rounding=DEFAULT_ROUNDING):

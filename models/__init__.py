@@ -21,6 +21,7 @@ from . import stock_move
 from . import stock_quant
 from . import stock_warehouse_orderpoint
 from . import product_product
+from . import product_template
 from . import purchase_order
 from . import purchase_order_line
 from . import stock_rule

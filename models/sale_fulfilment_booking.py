@@ -8,7 +8,7 @@ from odoo import api, models
 from odoo.tools import SQL, float_round, ormcache
 
 from .. import pool_state
-from ..booking import EXPECTED, IN_STOCK, Pool, Supply
+from ..booking import EXPECTED, IN_STOCK, Pool, Supply, combine
 from ..pg_array import pg_array
 from ..vocabulary import COMPONENT_STATUSES, OPEN_MO_STATES, SEVERITY
 from .sale_fulfilment_rebook import Busy, TooMany
@@ -96,8 +96,8 @@ class SaleFulfilmentBooking(models.AbstractModel):
         with self._planner_settings(**(WRITTEN_ORDER if product_ids is not None else {})):
             lines = self._fetch_sale_demands(product_filter, kits, partial=pids is not None)
             components = self._fetch_component_demands(product_filter)
-            in_stock, on_hand = self._fetch_on_hand(product_filter)
-            supplies, expected_totals = self._fetch_supplies(product_filter)
+            in_stock, on_hand, chained_stock = self._fetch_on_hand(product_filter)
+            supplies, expected_totals, chained_supplies = self._fetch_supplies(product_filter)
         rounding = self._fetch_roundings(
             {row["product_id"] for row in lines}
             | {row["product_id"] for row in components}
@@ -121,6 +121,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 key = (line["product_id"], line["warehouse_id"])
                 on_hand[key] = on_hand.get(key, 0.0) - line["mto_waiting_qty"]
 
+        supply_info = {}
         # Demands as plain (id, quantity) pairs, the shape of booking.Demand:
         # 100,000 named tuples cost more than the walk itself.
         demands = defaultdict(list)
@@ -138,6 +139,11 @@ class SaleFulfilmentBooking(models.AbstractModel):
             demands[(line["product_id"], line["warehouse_id"])].append(
                 (line["id"], line["open_qty"])
             )
+        set_aside, aside_keys = {}, set()
+        if chained_stock or chained_supplies:
+            set_aside, aside_keys = self._book_set_aside(
+                demands, chained_stock, chained_supplies, on_hand, supplies, rounding, supply_info
+            )
         component_demands = defaultdict(list)
         for move in components:
             component_demands[(move["product_id"], move["warehouse_id"])].append(
@@ -145,7 +151,6 @@ class SaleFulfilmentBooking(models.AbstractModel):
             )
 
         line_results, move_results = {}, {}
-        supply_info = {}
         states = {}
         keys = set(demands) | set(component_demands)
         if keep_state:
@@ -159,10 +164,15 @@ class SaleFulfilmentBooking(models.AbstractModel):
             pool = Pool(max(on_hand.get(key, 0.0), 0.0), pool_supplies, rounding[key[0]])
             key_demands = demands.get(key, ())
             for booking in pool.book(key_demands):
+                first = set_aside.get(booking.key)
+                if first:
+                    booking = combine(first, booking, rounding[key[0]])
                 line_results[booking.key] = booking
             # A pool that also serves MO components keeps no state: they book
             # after every sales line, so an appended line would change them.
-            if keep_state and key not in component_demands and key[1]:
+            # Nor does one with stock or supplies set aside for a line: a line
+            # appended with its own would book on what others share.
+            if keep_state and key not in component_demands and key not in aside_keys and key[1]:
                 last = line_ranks[key_demands[-1][0]] if key_demands else None
                 states[key] = pool_state.dump(
                     pool,
@@ -180,6 +190,54 @@ class SaleFulfilmentBooking(models.AbstractModel):
         )
         self._write_components(components, move_results, product_ids)
         self._write_figures(product_ids, lines, components, in_stock, expected_totals, kits, states)
+
+    @staticmethod
+    def _book_set_aside(
+        demands, chained_stock, chained_supplies, on_hand, supplies, rounding, info
+    ):
+        """Book first, for each demand, the stock and supplies Odoo chained to
+        its line's delivery (``_fetch_on_hand``, ``_fetch_supplies``), and
+        leave only the rest of its need in ``demands``, for the pool.
+
+        Returns ({demand key: Booking on what was set aside}, {pool that
+        anything was chained from}). What was chained to a line that books nothing (delivered,
+        made to order by the addon) goes back to its pool; ``on_hand``,
+        ``supplies`` and ``info`` (supplies by id) are updated in place.
+        """
+        stock = defaultdict(float)
+        for (line_id, pid, _wid), qty in chained_stock.items():
+            stock[(line_id, pid)] += qty
+        set_aside, aside_keys, used = {}, set(), set()
+        for key, key_demands in demands.items():
+            pid = key[0]
+            for n, (demand_key, qty) in enumerate(key_demands):
+                line_id = demand_key[0] if isinstance(demand_key, tuple) else demand_key
+                own_stock = stock.get((line_id, pid), 0.0)
+                own_supplies = chained_supplies.get((line_id, pid), ())
+                if not own_stock and not own_supplies:
+                    continue
+                used.add((line_id, pid))
+                aside_keys.add(key)
+                for supply in own_supplies:
+                    info[supply["id"]] = supply
+                own = Pool(
+                    own_stock,
+                    [Supply(row["id"], row["qty"], row["date"]) for row in own_supplies],
+                    rounding[pid],
+                )
+                first = own.take((demand_key, qty))
+                set_aside[demand_key] = first
+                key_demands[n] = (demand_key, first.missing)
+        for (line_id, pid, wid), qty in chained_stock.items():
+            aside_keys.add((pid, wid))
+            if (line_id, pid) not in used:
+                on_hand[(pid, wid)] = on_hand.get((pid, wid), 0.0) + qty
+        for (line_id, pid), rows in chained_supplies.items():
+            for row in rows:
+                aside_keys.add((pid, row["warehouse_id"]))
+                if (line_id, pid) not in used:
+                    supplies[(pid, row["warehouse_id"])].append(row)
+        return set_aside, aside_keys
 
     def _fetch_pool_states(self, product_ids):
         """Bump the booking clocks of ``product_ids`` (as ``_rebook`` does: the
@@ -213,8 +271,8 @@ class SaleFulfilmentBooking(models.AbstractModel):
         ``order_ids`` and ``line_ids``). ``rows``: the kept states
         (``_fetch_pool_states``); every pool of them has a signature."""
         with self._planner_settings(**WRITTEN_ORDER):
-            in_stock, on_hand = self._fetch_on_hand(product_filter)
-            supplies, expected = self._fetch_supplies(product_filter)
+            in_stock, on_hand, chained_stock = self._fetch_on_hand(product_filter)
+            supplies, expected, chained_supplies = self._fetch_supplies(product_filter)
             lines = []
             if order_ids or line_ids:
                 lines = self._fetch_sale_demands(
@@ -224,6 +282,16 @@ class SaleFulfilmentBooking(models.AbstractModel):
                     line_ids=sorted(line_ids),
                 )
         signatures = self._inputs_signatures(on_hand, in_stock, expected, supplies, rows)
+        # A pool with stock or supplies chained to a line keeps no state
+        # (``_book``): nor does it go on from one kept before the chain.
+        aside = {(pid, wid) for _line, pid, wid in chained_stock}
+        aside |= {
+            (row["product_id"], row["warehouse_id"])
+            for rows in chained_supplies.values()
+            for row in rows
+        }
+        for key in aside:
+            signatures[key] = json.dumps([*json.loads(signatures[key]), "set aside"])
         return in_stock, expected, signatures, lines
 
     @staticmethod
@@ -863,29 +931,42 @@ class SaleFulfilmentBooking(models.AbstractModel):
         return self.env.cr.dictfetchall()
 
     def _fetch_on_hand(self, product_filter):
-        """On hand per warehouse, and the pool: less what is reserved for other
-        than sales deliveries and MO components."""
+        """On hand per warehouse, the pool (less what is reserved for other
+        than sales deliveries and MO components), and what Odoo reserved for
+        a sales delivery from a supply chained to it ({(line id, product id,
+        warehouse id): quantity}): that stock is its line's alone (``_fetch_supplies``)."""
         self.env.cr.execute(
             SQL(
                 """
-                SELECT product_id, warehouse_id, SUM(on_hand), SUM(qty) FROM (
+                SELECT product_id, warehouse_id, line_id, SUM(on_hand), SUM(qty) FROM (
                     -- Odoo leaves quants with a NULL quantity (a reservation
                     -- without stock, a count on a new location): they hold nothing.
-                    SELECT q.product_id, l.warehouse_id,
+                    SELECT q.product_id, l.warehouse_id, NULL::int AS line_id,
                            COALESCE(q.quantity, 0) AS on_hand, COALESCE(q.quantity, 0) AS qty
                       FROM stock_quant q
                       JOIN stock_location l ON l.id = q.location_id
                      WHERE %(quant_filter)s AND l.usage = 'internal'
                        AND l.warehouse_id IS NOT NULL
                     UNION ALL
-                    SELECT ml.product_id, l.warehouse_id, 0, -COALESCE(ml.quantity_product_uom, 0)
+                    SELECT ml.product_id, l.warehouse_id, m.sale_line_id, 0,
+                           -COALESCE(ml.quantity_product_uom, 0)
                       FROM stock_move_line ml
                       JOIN stock_move m ON m.id = ml.move_id
                       JOIN stock_location l ON l.id = ml.location_id
                      WHERE %(line_filter)s AND l.usage = 'internal'
                        AND l.warehouse_id IS NOT NULL
                        AND m.state NOT IN ('draft', 'done', 'cancel')
-                       AND m.sale_line_id IS NULL
+                       -- A sales delivery books by rank, unless Odoo chained
+                       -- it to a supply that came in for it (Replenish on
+                       -- Order: a receipt, an MO's output): that reservation
+                       -- is its line's own. (A shipment after its pick stays
+                       -- by rank, as a picked delivery does.)
+                       AND (m.sale_line_id IS NULL
+                            OR EXISTS (SELECT 1 FROM stock_move_move_rel o
+                                         JOIN stock_move om ON om.id = o.move_orig_id
+                                         JOIN stock_location ol ON ol.id = om.location_id
+                                        WHERE o.move_dest_id = m.id
+                                          AND ol.usage != 'internal'))
                        AND m.raw_material_production_id IS NULL
                        -- A subcontractor's resupply: booked as his MO's component.
                        AND NOT EXISTS (
@@ -894,22 +975,30 @@ class SaleFulfilmentBooking(models.AbstractModel):
                              WHERE r.move_orig_id = m.id
                                AND d.raw_material_production_id IS NOT NULL)
                 ) stock
-                 GROUP BY product_id, warehouse_id
+                 GROUP BY product_id, warehouse_id, line_id
                 """,
                 quant_filter=product_filter(("q", "product_id")),
                 line_filter=product_filter(("ml", "product_id")),
             )
         )
-        rows = self.env.cr.fetchall()
-        in_stock = {(pid, wid): on_hand for pid, wid, on_hand, _pool in rows}
-        pool = {(pid, wid): qty for pid, wid, _on_hand, qty in rows}
-        return in_stock, pool
+        in_stock, pool, chained = defaultdict(float), defaultdict(float), defaultdict(float)
+        for pid, wid, line_id, on_hand, qty in self.env.cr.fetchall():
+            in_stock[(pid, wid)] += on_hand
+            pool[(pid, wid)] += qty
+            if line_id:
+                chained[(line_id, pid, wid)] -= qty
+        return dict(in_stock), dict(pool), dict(chained)
 
     def _fetch_supplies(self, product_filter):
-        """Confirmed incoming moves per warehouse, and the Expected totals.
+        """Confirmed incoming moves per warehouse, the Expected totals, and the
+        supplies Odoo chained to a sales delivery ({(line id, product id):
+        [supplies]}).
 
         Output of open make-to-order MOs counts in Expected but is not in the
-        pool: it is promised to its own line.
+        pool: it is promised to its own line. So is a supply that Odoo made
+        for one delivery (Replenish on Order: a purchase or an MO whose move
+        feeds that delivery's): Odoo reserves it for that delivery when it
+        comes, whatever the ranks, so its line books it first.
         """
         self.env.cr.execute(
             SQL(
@@ -925,7 +1014,12 @@ class SaleFulfilmentBooking(models.AbstractModel):
                             WHEN sp.id IS NOT NULL THEN 'stock.picking' END AS model,
                        COALESCE(po.id, mp.id, sp.id) AS res_id,
                        mp.fulfilment_mode = 'make_to_order' AND mp.sale_line_id IS NOT NULL
-                           AS promised
+                           AS promised,
+                       (SELECT d.sale_line_id FROM stock_move_move_rel r
+                          JOIN stock_move d ON d.id = r.move_dest_id
+                         WHERE r.move_orig_id = m.id AND d.sale_line_id IS NOT NULL
+                           AND d.state NOT IN ('done', 'cancel')
+                         ORDER BY d.id LIMIT 1) AS chained_line
                   FROM stock_move m
                   JOIN stock_location dl ON dl.id = m.location_dest_id
                   JOIN stock_location sl ON sl.id = m.location_id
@@ -942,15 +1036,19 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 filter=product_filter(("m", "product_id")),
             )
         )
-        supplies = defaultdict(list)
+        supplies, chained = defaultdict(list), defaultdict(list)
         expected = defaultdict(float)
         for row in self.env.cr.dictfetchall():
             key = (row["product_id"], row["warehouse_id"])
             expected[key] += row["qty"]
             row["day"] = row["date"] and str(row["date"].date())
-            if not row["promised"]:
+            if row["promised"]:
+                continue
+            if row["chained_line"]:
+                chained[(row["chained_line"], row["product_id"])].append(row)
+            else:
                 supplies[key].append(row)
-        return supplies, expected
+        return supplies, expected, chained
 
     def _fetch_roundings(self, product_ids):
         if not product_ids:
