@@ -200,9 +200,10 @@ class SaleFulfilmentBooking(models.AbstractModel):
         leave only the rest of its need in ``demands``, for the pool.
 
         Returns ({demand key: Booking on what was set aside}, {pool that
-        anything was chained from}). What was chained to a line that books nothing (delivered,
-        made to order by the addon) goes back to its pool; ``on_hand``,
-        ``supplies`` and ``info`` (supplies by id) are updated in place.
+        anything was chained from}). What was chained to a line that books
+        nothing (delivered, made to order by the addon) goes back to its pool;
+        ``on_hand``, ``supplies`` and ``info`` (supplies by id) are updated in
+        place.
         """
         stock = defaultdict(float)
         for (line_id, pid, _wid), qty in chained_stock.items():
@@ -934,7 +935,8 @@ class SaleFulfilmentBooking(models.AbstractModel):
         """On hand per warehouse, the pool (less what is reserved for other
         than sales deliveries and MO components), and what Odoo reserved for
         a sales delivery from a supply chained to it ({(line id, product id,
-        warehouse id): quantity}): that stock is its line's alone (``_fetch_supplies``)."""
+        warehouse id): quantity}): that stock is its line's alone
+        (``_fetch_supplies``)."""
         self.env.cr.execute(
             SQL(
                 """
