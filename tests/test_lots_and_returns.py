@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo.tests import Form, tagged
 
 from .common import FulfilmentCase
@@ -128,3 +130,50 @@ class TestStockLeavingOtherwise(FulfilmentCase):
         self._settle()
         self.assertEqual(order.order_line.availability_status, "not_applicable")
         self.assertEqual(order.availability_status, "not_applicable")
+
+
+@tagged("post_install", "-at_install")
+class TestSuppliesChanging(FulfilmentCase):
+    """What planners do to supplies every day moves the lines that count on them."""
+
+    def test_a_rescheduled_mo_moves_the_line(self):
+        production = self._production(self.table, 2, days=5)
+        order = self._order([(self.table, 2)])
+        self._settle()
+        later = production.date_finished + timedelta(days=10)
+        production.date_finished = later
+        self._settle()
+        self.assertEqual(order.order_line.availability_status, "expected")
+        self.assertEqual(order.order_line.availability_date, later.date())
+
+    def test_a_cancelled_purchase_leaves_the_line_not_available(self):
+        purchase = self._purchase(self.chair, 3)
+        order = self._order([(self.chair, 3)])
+        self._settle()
+        self.assertEqual(order.order_line.availability_status, "expected")
+        purchase.button_cancel()
+        self._settle()
+        self.assertEqual(order.order_line.availability_status, "not_available")
+        self.assertEqual(order.order_line.missing_qty, 3)
+
+    def test_a_partial_receipt_books_stock_then_the_backorder(self):
+        purchase = self._purchase(self.chair, 5)
+        first = self._order([(self.chair, 2)])
+        second = self._order([(self.chair, 3)])
+        receipt = purchase.picking_ids
+        receipt.move_ids.write({"quantity": 2, "picked": True})
+        receipt.with_context(cancel_backorder=False)._action_done()
+        self._settle()
+        self.assertEqual(first.order_line.availability_status, "in_stock")
+        self.assertEqual(second.order_line.availability_status, "expected")
+        figures = self.chair.with_context(warehouse_id=self.warehouse.id)
+        self.assertEqual((figures.in_stock_qty, figures.expected_qty), (2, 3))
+
+    def test_two_lines_of_one_product_in_one_order_book_in_line_order(self):
+        self._stock(self.chair, 3)
+        order = self._order([(self.chair, 2), (self.chair, 2)])
+        self._settle()
+        first, second = order.order_line.sorted("sequence")
+        self.assertEqual(first.availability_status, "in_stock")
+        self.assertEqual(second.availability_status, "not_available")
+        self.assertEqual(second.missing_qty, 1)
