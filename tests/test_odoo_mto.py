@@ -104,3 +104,23 @@ class TestOdooReplenishOnOrder(FulfilmentCase):
         line = chained.order_line
         self.assertEqual(line.availability_status, "not_available")
         self.assertEqual(line.missing_qty, 1)
+
+    def test_a_kit_bought_for_a_delivery_serves_that_kit_line(self):
+        kit = self._kit_product()  # 4 legs and a top
+        buy = self.env.ref("purchase_stock.route_warehouse0_buy")
+        for component in (self.leg, self.top):
+            component.write(
+                {
+                    "purchase_ok": True,
+                    "route_ids": [Command.set(buy.ids)],
+                    "seller_ids": [Command.create({"partner_id": self.vendor.id, "price": 5})],
+                }
+            )
+        legs = self._order([(self.leg, 4)])
+        chained = self._mto_order(kit, 1)
+        purchases = self.env["purchase.order"].search([("partner_id", "=", self.vendor.id)])
+        purchases.button_confirm()
+        self._settle()
+        self.assertEqual(chained.order_line.availability_status, "expected")
+        self.assertEqual(legs.order_line.availability_status, "not_available")
+        self.assertEqual(legs.order_line.missing_qty, 4)
