@@ -960,15 +960,24 @@ class SaleFulfilmentBooking(models.AbstractModel):
                        AND m.state NOT IN ('draft', 'done', 'cancel')
                        -- A sales delivery books by rank, unless Odoo chained
                        -- it to a supply that came in for it (Replenish on
-                       -- Order: a receipt, an MO's output): that reservation
-                       -- is its line's own. (A shipment after its pick stays
-                       -- by rank, as a picked delivery does.)
+                       -- Order: a receipt, an MO's output), directly or
+                       -- through its pick: that reservation is its line's
+                       -- own. (A shipment after a pick from stock stays by
+                       -- rank, as a picked delivery does.)
                        AND (m.sale_line_id IS NULL
-                            OR EXISTS (SELECT 1 FROM stock_move_move_rel o
-                                         JOIN stock_move om ON om.id = o.move_orig_id
-                                         JOIN stock_location ol ON ol.id = om.location_id
-                                        WHERE o.move_dest_id = m.id
-                                          AND ol.usage != 'internal'))
+                            OR EXISTS (
+                                SELECT 1 FROM stock_move_move_rel o
+                                  JOIN stock_move om ON om.id = o.move_orig_id
+                                  JOIN stock_location ol ON ol.id = om.location_id
+                                 WHERE o.move_dest_id = m.id
+                                   AND (ol.usage != 'internal'
+                                        OR EXISTS (
+                                            SELECT 1 FROM stock_move_move_rel o2
+                                              JOIN stock_move om2 ON om2.id = o2.move_orig_id
+                                              JOIN stock_location ol2
+                                                   ON ol2.id = om2.location_id
+                                             WHERE o2.move_dest_id = om.id
+                                               AND ol2.usage != 'internal'))))
                        AND m.raw_material_production_id IS NULL
                        -- A subcontractor's resupply: booked as his MO's component.
                        AND NOT EXISTS (

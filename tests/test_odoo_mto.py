@@ -124,3 +124,27 @@ class TestOdooReplenishOnOrder(FulfilmentCase):
         self.assertEqual(chained.order_line.availability_status, "expected")
         self.assertEqual(legs.order_line.availability_status, "not_available")
         self.assertEqual(legs.order_line.missing_qty, 4)
+
+    def test_goods_bought_for_a_delivery_stay_its_own_through_a_two_step_delivery(self):
+        self.warehouse.delivery_steps = "pick_ship"
+        self.mto_route.rule_ids.filtered(
+            lambda rule: rule.picking_type_id.warehouse_id == self.warehouse
+        ).active = True
+        first = self._order([(self.chair, 2)])
+        chained = self._mto_order(self.chair, 2)
+        purchase = self._chained_purchase(chained)
+        self._settle()
+        self.assertEqual(chained.order_line.availability_status, "expected")
+        self.assertEqual(first.order_line.availability_status, "not_available")
+        receipt = purchase.picking_ids
+        receipt.move_ids.write({"quantity": 2, "picked": True})
+        receipt.button_validate()
+        pick = chained.picking_ids.filtered(lambda p: p.state == "assigned")
+        self.assertEqual(len(pick), 1, "the pick reserved what came in for it")
+        pick.move_ids.write({"quantity": 2, "picked": True})
+        pick.button_validate()
+        self._settle()
+        ship = chained.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+        self.assertEqual(ship.move_ids.quantity, 2, "Odoo reserved the picked chairs")
+        self.assertEqual(chained.order_line.availability_status, "in_stock")
+        self.assertEqual(first.order_line.availability_status, "not_available")
