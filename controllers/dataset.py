@@ -12,6 +12,6 @@ class DataSet(dataset.DataSet):
         if field and getattr(Model, "_rank_field", None) == field:
             if context:
                 request.update_context(**context)
-            request.env[model].browse(ids)._set_ranks()
+            request.env[model].browse(ids)._set_ranks_in_own_transaction()
             return True
         return super().resequence(model, ids, field=field, offset=offset, context=context)

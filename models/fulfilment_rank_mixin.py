@@ -2,6 +2,8 @@ from odoo import models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from .sale_fulfilment_rebook import read_committed
+
 
 class FulfilmentRankMixin(models.AbstractModel):
     """A drag-and-drop rank, kept unique by construction.
@@ -98,10 +100,13 @@ class FulfilmentRankMixin(models.AbstractModel):
         self.check_access("write")
         self.flush_model()  # the rank and what _rank_movable_sql() reads
         # One query for existence and current ranks, whatever the number of rows
-        # (the ORM would read them in batches of a thousand).
+        # (the ORM would read them in batches of a thousand). The rows are
+        # locked, in id order (two drags never deadlock): in a READ COMMITTED
+        # transaction (``_set_ranks_in_own_transaction``) the ranks read are
+        # then the latest, and no other drag changes them before the update.
         self.env.cr.execute(
             SQL(
-                "SELECT id, %s FROM %s WHERE id = ANY(%s) AND %s",
+                "SELECT id, %s FROM %s WHERE id = ANY(%s) AND %s ORDER BY id FOR NO KEY UPDATE",
                 SQL.identifier(self._rank_field),
                 SQL.identifier(self._table),
                 list(self.ids),
@@ -136,6 +141,24 @@ class FulfilmentRankMixin(models.AbstractModel):
         moved.invalidate_recordset([self._rank_field])
         moved._on_ranks_changed(reordered={rid: (current[rid], rank) for rid, rank in changed})
         return moved
+
+    def _set_ranks_in_own_transaction(self):
+        """The drag (the lists' resequence): ``_set_ranks`` in a READ COMMITTED
+        transaction of its own, committed before the request returns; the
+        ids of the records whose rank changed.
+
+        A drop onto the top of a page gives a new rank to every record it
+        passes. In the request's REPEATABLE READ transaction that update
+        failed whenever another drag of the page, or a validation writing
+        one of its orders, had committed since the request began (PostgreSQL
+        refuses to update a row changed after the snapshot), and Odoo ran
+        the whole request again after sleeping up to 2 s, then 4 s. Here the
+        drag waits for those transactions' locks and reads what they wrote.
+        The booking the drag calls for runs at its commit, as at any other.
+        """
+        with self.env.registry.cursor() as cr:
+            read_committed(cr)
+            return self.with_env(self.env(cr=cr))._set_ranks().ids
 
     def write(self, vals):
         if self._rank_field in vals:

@@ -766,6 +766,73 @@ class TestManyUsers(TransactionCase):
         self.assertEqual(self._stored("bench"), self._rebuilt("bench"))
         self.assertEqual(self._queued(), 0)
 
+    def test_a_drag_in_its_own_transaction_does_not_collide(self):
+        """The lists' drag (``_set_ranks_in_own_transaction``, what the
+        resequence route calls) from a request that began before another
+        drag of the same orders committed: no serialization failure for Odoo
+        to retry after a sleep; it permutes the ranks the other left."""
+        keys = ("first", "second", "stool_order")
+        before = self._ranks(keys)
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            cr1.execute("SELECT 1")
+            cr2.execute("SELECT 1")
+            self._env(cr1)["sale.order"].browse(
+                [self.data["second"], self.data["first"]]
+            )._set_ranks()
+            cr1.commit()
+            # Planner 2's request, its snapshot older than planner 1's commit.
+            moved = (
+                self._env(cr2)["sale.order"]
+                .browse([self.data["stool_order"], self.data["second"]])
+                ._set_ranks_in_own_transaction()
+            )
+            cr2.rollback()
+        self.assertEqual(set(moved), {self.data["stool_order"], self.data["second"]})
+        after = self._ranks(keys)
+        self.assertEqual(sorted(after.values()), sorted(before.values()))
+        self.assertEqual(sorted(keys, key=after.get), ["stool_order", "first", "second"])
+        # Its booking ran at its own commit: what is stored is what a booking
+        # from scratch gives.
+        self.assertEqual(self._stored("bench"), self._rebuilt("bench"))
+        self.assertEqual(self._queued(), 0)
+
+    def test_a_drag_waits_for_another_drag_in_flight(self):
+        """Two drags of the same orders, the second begun while the first is
+        not committed yet: the second waits for the first's row locks, then
+        permutes the ranks the first left (read before the first committed,
+        it would hand out stale ranks twice)."""
+        keys = ("first", "second", "stool_order")
+        before = self._ranks(keys)
+        errors = []
+        with self.registry.cursor() as cr1:
+            self._env(cr1)["sale.order"].browse(
+                [self.data["second"], self.data["first"]]
+            )._set_ranks()
+            cr1.flush()
+
+            def second_drag():
+                try:
+                    with self.registry.cursor() as cr2:
+                        self._env(cr2)["sale.order"].browse(
+                            [self.data["stool_order"], self.data["second"]]
+                        )._set_ranks_in_own_transaction()
+                        cr2.rollback()
+                except Exception as error:  # reported below
+                    errors.append(error)
+
+            thread = threading.Thread(target=second_drag)
+            thread.start()
+            time.sleep(0.5)
+            cr1.commit()
+            thread.join(WAIT)
+            self.assertFalse(thread.is_alive())
+        self.assertEqual(errors, [])
+        after = self._ranks(keys)
+        self.assertEqual(sorted(after.values()), sorted(before.values()))
+        self.assertEqual(sorted(keys, key=after.get), ["stool_order", "first", "second"])
+        self.assertEqual(self._stored("bench"), self._rebuilt("bench"))
+        self.assertEqual(self._queued(), 0)
+
     def test_rebuild_waits_for_bookings_then_runs_later(self):
         """A rebuild that cannot get the lock is not skipped: it is scheduled
         again, and says so."""
