@@ -1,3 +1,8 @@
+from odoo.tools import SQL
+
+from .models.stock_move_line import OPEN_LINES_INDEX
+
+
 def post_init_hook(env):
     """Rank and book the orders that were there before the addon."""
     orders = env["sale.order"].search(
@@ -9,3 +14,14 @@ def post_init_hook(env):
     )
     productions._append_to_ranks()
     env["sale.fulfilment.rebook"]._rebuild()
+
+
+def uninstall_hook(env):
+    """Drop what the addon created in the database outside Odoo's models: Odoo
+    drops the addon's tables and columns, not an index on its own table nor
+    a sequence."""
+    env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(OPEN_LINES_INDEX)))
+    for model in ("sale.order", "mrp.production"):
+        env.cr.execute(
+            SQL("DROP SEQUENCE IF EXISTS %s", SQL.identifier(env[model]._rank_sequence()))
+        )

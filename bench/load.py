@@ -307,9 +307,12 @@ def validate_delivery(client, recorder, own):
     recorder.count("validate: done")
 
 
-def drag_order(client, recorder, mode, order_id):
-    """A planner reads the first page of the list, drops one order at its top
-    and the list reloads. Odoo alone has no rank field: the same resequence
+def drag_order(client, recorder, mode, pick):
+    """A planner reads the first page of the list, drops one of its orders
+    (at a place drawn from ``pick``, in [0, 1)) onto its top, and the list
+    reloads. The call is the web client's own (``resequence`` in its
+    relational model's utils.js): the moved order and the orders it passes,
+    in their new order. Odoo alone has no rank field: the same resequence
     call is made, and Odoo's controller answers False without writing."""
     if mode == "addon":
         domain, order, fields = ADDON_LIST_DOMAIN, ADDON_LIST_ORDER, ADDON_LIST_FIELDS
@@ -321,15 +324,17 @@ def drag_order(client, recorder, mode, order_id):
             "sale.order", "search_read", domain, fields=fields, limit=PAGE, order=order
         )
 
-    page = recorder.timed("list", read_page)
-    ids = [order_id] + [row["id"] for row in page if row["id"] != order_id]
+    page = [row["id"] for row in recorder.timed("list", read_page)]
+    if len(page) < 2:
+        return
+    moved = 1 + int(pick * (len(page) - 1))
     recorder.timed(
         "drag",
         client.post,
         "/web/dataset/resequence",
         {
             "model": "sale.order",
-            "ids": ids,
+            "ids": [page[moved], *page[:moved]],
             "field": "fulfilment_priority",
             "offset": 1,
             "context": client.context,
@@ -388,10 +393,9 @@ def run_script(args, rng, client, recorder, products, partners, deadline_box):
             except RpcError:
                 pass
         if args.mix and own and iteration % DRAG_EVERY == 0:
-            # One of the user's 5 latest orders jumps the queue.
-            recent = own[-5:]
+            # An order of the first page jumps to its top.
             try:
-                drag_order(client, recorder, args.mode, recent[int(drag_pick * len(recent))])
+                drag_order(client, recorder, args.mode, drag_pick)
             except RpcError:
                 pass
 

@@ -18,6 +18,7 @@ from . import mrp_bom
 from . import mrp_bom_line
 from . import mrp_production
 from . import stock_move
+from . import stock_move_line
 from . import stock_quant
 from . import stock_warehouse_orderpoint
 from . import product_product

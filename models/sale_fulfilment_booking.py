@@ -322,8 +322,12 @@ class SaleFulfilmentBooking(models.AbstractModel):
         before the span, and it still is after the reorder, which keeps the
         lines before the span where they were: every line books what it
         booked. That is the usual drag in a backlog once stock and supplies
-        are all promised; it reads the span's lines, not every open line of
-        the product. The stored results count only when the pools' state
+        are all promised. Likewise when every open line of the span got all
+        it needs from stock: the stock before the span covered them all, in
+        any order, and what they leave to the lines after it is the same.
+        That is the usual drag at the top of the list. Either way it reads
+        the span's lines, not every open line of the product; a delivered
+        line takes nothing wherever it stands. The stored results count only when the pools' state
         says they are current (``pool_state.goes_on``): nothing else changed
         the product's stock or supplies since they were booked.
 
@@ -346,18 +350,33 @@ class SaleFulfilmentBooking(models.AbstractModel):
             states = {key: rows.get(key, (None, None))[1] for key in keys}
             if not all(pool_state.goes_on(states[key], signatures.get(key, empty)) for key in keys):
                 continue
+            # A delivered line takes nothing wherever it stands.
             span = [
-                line
+                (line, states.get((pid, line["warehouse_id"])))
                 for line in lines
                 if line["product_id"] == pid
                 and line["order_id"] in spans.get(pid, ())
                 and (line["open"] or line["availability_status"])
+                and not (not line["open"] and line["availability_status"] == "delivered")
             ]
-            if all(
-                self._got_nothing(line, states.get((pid, line["warehouse_id"]))) for line in span
+            if all(self._got_nothing(line, state) for line, state in span) or all(
+                self._got_all_from_stock(line, state) for line, state in span
             ):
                 done.add(pid)
         return done
+
+    @staticmethod
+    def _got_all_from_stock(line, state):
+        """Whether ``line`` is stored as booked In stock, all of it from the
+        stock (no supply, not made to order), as an open line of a pool with
+        a kept state."""
+        if not state or not line["open"] or line["mto_name"]:
+            return False
+        return (
+            line["availability_status"] == "in_stock"
+            and not line["details"]
+            and abs(line["missing_qty"] or 0.0) < state["rounding"] / 2
+        )
 
     @staticmethod
     def _got_nothing(line, state):
@@ -957,6 +976,10 @@ class SaleFulfilmentBooking(models.AbstractModel):
                       JOIN stock_location l ON l.id = ml.location_id
                      WHERE %(line_filter)s AND l.usage = 'internal'
                        AND l.warehouse_id IS NOT NULL
+                       -- The line's own state (Odoo keeps it as its move's)
+                       -- reads the open lines only, by their index
+                       -- (stock_move_line.py), not the product's history.
+                       AND ml.state NOT IN ('done', 'cancel')
                        AND m.state NOT IN ('draft', 'done', 'cancel')
                        -- A sales delivery books by rank, unless Odoo chained
                        -- it to a supply that came in for it (Replenish on

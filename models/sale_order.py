@@ -314,9 +314,9 @@ class SaleOrder(models.Model):
                 # A kit among them: as for a rank written outright.
                 self._mark_for_booking([(OTHER, self._booking_products())])
             else:
-                spans, served = found
+                spans, in_full = found
                 rebook = self.env["sale.fulfilment.rebook"]
-                rebook._mark_products(served, OTHER)
+                rebook._mark_products(in_full, OTHER)
                 rebook._note_reordered(spans)
         else:
             # Moved in the ranks: whatever they were, not appended any more.
@@ -326,17 +326,19 @@ class SaleOrder(models.Model):
 
     def _fulfilment_reordered_spans(self, reordered):
         """({product id: ids of the orders whose lines of the product changed
-        places among its lines, and of those in between}, {product id whose
-        span holds a line stored In stock or Expected}) in a reorder
+        places among its lines, and of those in between}, {product id to book
+        in full: its span holds Expected lines, or In stock beside others})
+        in a reorder
         (``reordered``: {order id: (old rank, new rank)}): only those products'
         booking can change, since a product's lines are booked in rank order;
         None when a kit line is among them.
 
-        A span with a line that got stock or a supply reorders what was
-        handed out: it is booked in full at once, where the check of a drag
-        in a backlog (``_book_reordered``) would read every line of the span
-        only to find it so. The stored status is only a hint here: the
-        others are checked line by line.
+        A span whose lines got stock and others did not, or got a supply,
+        reorders what was handed out: it is booked in full at once, where the
+        check of a drag (``_book_reordered``) would read every line of the
+        span only to find it so. A span all In stock (the top of the list) or
+        all Not available (a backlog) is left to that check. The stored
+        status is only a hint here: the check reads the lines.
 
         A planner drops one order above others: every order in between moves
         down one place, yet keeps its place among the orders that share its
@@ -359,7 +361,7 @@ class SaleOrder(models.Model):
             SQL(
                 """
                 SELECT so.id, so.fulfilment_priority, so.date_order, sol.product_id,
-                       pt.is_storable, a.status IN ('in_stock', 'expected'),
+                       pt.is_storable, a.status,
                        sol.product_id = ANY(%(kit_products)s::int[])
                            OR pp.product_tmpl_id = ANY(%(kit_templates)s::int[])
                   FROM sale_order so
@@ -391,13 +393,13 @@ class SaleOrder(models.Model):
             return None
         orders = defaultdict(set)
         keys = {}
-        got = defaultdict(set)
-        for order_id, rank, date_order, product_id, storable, served, _kit in rows:
+        statuses = defaultdict(lambda: defaultdict(set))
+        for order_id, rank, date_order, product_id, storable, status, _kit in rows:
             if not storable:
                 continue  # nothing booked
             orders[product_id].add(order_id)
-            if served:
-                got[product_id].add(order_id)
+            if status != "delivered":  # takes nothing wherever it stands
+                statuses[product_id][order_id].add(status)
             old_rank = reordered[order_id][0] if order_id in reordered else rank
             # The booking's own order: rank, then date, then id.
             keys[order_id] = ((old_rank, date_order, order_id), (rank, date_order, order_id))
@@ -408,5 +410,9 @@ class SaleOrder(models.Model):
             moved = [n for n, (old, new) in enumerate(zip(before, after)) if old != new]
             if moved:
                 spans[product_id] = set(before[moved[0] : moved[-1] + 1])
-        served = {pid for pid, span in spans.items() if span & got[pid]}
-        return {pid: span for pid, span in spans.items() if pid not in served}, served
+        in_full = set()
+        for pid, span in spans.items():
+            held = set().union(*(statuses[pid][oid] for oid in span))
+            if held not in ({"in_stock"}, {"not_available"}, set()):
+                in_full.add(pid)
+        return {pid: span for pid, span in spans.items() if pid not in in_full}, in_full

@@ -71,6 +71,18 @@ def reserve_after_commit(registry, uid, context, move_ids):
             return
 
 
+# What ``_fulfilment_other_ranked()`` reads of the moves.
+RANKED_MOVE_FIELDS = [
+    "product_id",
+    "state",
+    "picked",
+    "sale_line_id",
+    "priority",
+    "raw_material_production_id",
+    "move_orig_ids",
+]
+
+
 class StockMove(models.Model):
     _name = "stock.move"
     _inherit = ["stock.move", "fulfilment.booked.mixin", "fulfilment.booking.trigger.mixin"]
@@ -345,18 +357,17 @@ class StockMove(models.Model):
         return self.sudo().browse(row[0] for row in self.env.cr.fetchall())
 
     def _fulfilment_flush_ranked(self):
-        """Flush what ``_fulfilment_other_ranked()`` reads."""
-        self.flush_model(
-            [
-                "product_id",
-                "state",
-                "picked",
-                "sale_line_id",
-                "priority",
-                "raw_material_production_id",
-                "move_orig_ids",
-            ]
-        )
+        """Flush what ``_fulfilment_other_ranked()`` reads: of other moves than
+        ``self``, which it leaves out. Flushing the moves being confirmed now
+        would write them twice (once here, once with what Odoo sets next)."""
+        fields = [self._fields[fname] for fname in RANKED_MOVE_FIELDS]
+        own = set(self._ids)
+        if any(
+            not own.issuperset(self.env.cache.get_dirty_records(self, field)._ids)
+            or not own.issuperset(self.env.records_to_compute(field)._ids)
+            for field in fields
+        ):
+            self.flush_model(RANKED_MOVE_FIELDS)
         self.env["sale.order.line"].flush_model(["order_id"])
         self.env["sale.order"].flush_model(["fulfilment_priority"])
 

@@ -497,6 +497,36 @@ class TestReorderedBooking(BookingStateCase):
             self.assertEqual(line.missing_qty, 2)
         self._assert_as_a_full_booking(self.chair | self.table)
 
+    def test_a_drag_among_lines_all_in_stock_books_nothing_again(self):
+        """The top of the list: every line of the span got all it needs from
+        stock, which covers them in any order and leaves the lines after them
+        what it left; a delivered order among them takes nothing."""
+        self._stock(self.chair, 9)
+        delivered = self._confirm([(self.chair, 1)])
+        self._deliver(delivered)
+        one, two, three = (self._confirm([(self.chair, 2)]) for _i in range(3))
+        short = self._confirm([(self.chair, 4)])
+        self.assertEqual(delivered.order_line.availability_status, "delivered")
+        self._drag(three | delivered | one | two)
+        self.assertFalse(self._booked_in_full(self.chair))
+        for order in (one, two, three):
+            self.assertEqual(order.order_line.availability_status, "in_stock")
+        self.assertEqual(short.order_line.availability_status, "not_available")
+        self.assertEqual(short.order_line.missing_qty, 2)
+        self._assert_as_a_full_booking(self.chair)
+
+    def test_a_drag_of_a_short_line_to_the_top_books_in_full(self):
+        """A line that got part of its need dropped above lines all In stock
+        takes their stock: booked in full."""
+        self._stock(self.chair, 5)
+        one, two = (self._confirm([(self.chair, 2)]) for _i in range(2))
+        short = self._confirm([(self.chair, 3)])
+        self._drag(short | one | two)
+        self.assertTrue(self._booked_in_full(self.chair))
+        self.assertEqual(short.order_line.availability_status, "in_stock")
+        self.assertEqual(two.order_line.missing_qty, 2)
+        self._assert_as_a_full_booking(self.chair)
+
     def test_a_drag_above_a_served_line_books_in_full(self):
         served, (one, two, three) = self._backlog()
         self._drag(three | served | one | two)

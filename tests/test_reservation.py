@@ -52,6 +52,22 @@ class TestReservationFollowsRanks(FulfilmentCase):
         self.assertEqual(quotation.availability_status, "not_available")
         self.assertEqual(self._reserved(quotation), 2)
 
+    def test_the_moves_asked_for_are_left_for_odoo_to_write_once(self):
+        """Looking up the other moves waiting for a product writes the other
+        moves' pending changes first, never those of the moves asked for
+        (the lookup leaves them out): Odoo writes those with what it sets
+        next, in one statement rather than two."""
+        self._stock(self.chair, 10)
+        asked = self._order([(self.chair, 1)]).order_line.move_ids
+        other = self._order([(self.chair, 1)]).order_line.move_ids
+        self.env.flush_all()
+        asked.write({"priority": "1"})
+        asked._fulfilment_flush_ranked()
+        self.assertTrue(self.env.cache.has_dirty_fields(asked))
+        other.write({"priority": "1"})
+        asked._fulfilment_flush_ranked()
+        self.assertFalse(self.env.cache.has_dirty_fields(other))
+
     def test_stock_on_a_shelf_below_the_stock_location_serves_higher_ranks_first(self):
         """Whether there is free stock to hand out in rank order is looked up
         below the delivery's source location too."""
