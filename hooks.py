@@ -1,5 +1,6 @@
 from odoo.tools import SQL
 
+from .models.stock_move import OPEN_MOVES_INDEX
 from .models.stock_move_line import OPEN_LINES_INDEX
 
 
@@ -20,7 +21,8 @@ def uninstall_hook(env):
     """Drop what the addon created in the database outside Odoo's models: Odoo
     drops the addon's tables and columns, not an index on its own table nor
     a sequence."""
-    env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(OPEN_LINES_INDEX)))
+    for index in (OPEN_MOVES_INDEX, OPEN_LINES_INDEX):
+        env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(index)))
     for model in ("sale.order", "mrp.production"):
         env.cr.execute(
             SQL("DROP SEQUENCE IF EXISTS %s", SQL.identifier(env[model]._rank_sequence()))

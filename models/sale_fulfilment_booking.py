@@ -959,17 +959,20 @@ class SaleFulfilmentBooking(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT product_id, warehouse_id, line_id, SUM(on_hand), SUM(qty) FROM (
+                SELECT product_id, warehouse_id, line_id, move_id, SUM(on_hand), SUM(qty)
+                  FROM (
                     -- Odoo leaves quants with a NULL quantity (a reservation
                     -- without stock, a count on a new location): they hold nothing.
                     SELECT q.product_id, l.warehouse_id, NULL::int AS line_id,
+                           NULL::int AS move_id,
                            COALESCE(q.quantity, 0) AS on_hand, COALESCE(q.quantity, 0) AS qty
                       FROM stock_quant q
                       JOIN stock_location l ON l.id = q.location_id
                      WHERE %(quant_filter)s AND l.usage = 'internal'
                        AND l.warehouse_id IS NOT NULL
                     UNION ALL
-                    SELECT ml.product_id, l.warehouse_id, m.sale_line_id, 0,
+                    SELECT ml.product_id, l.warehouse_id, m.sale_line_id,
+                           CASE WHEN m.sale_line_id IS NOT NULL THEN m.id END, 0,
                            -COALESCE(ml.quantity_product_uom, 0)
                       FROM stock_move_line ml
                       JOIN stock_move m ON m.id = ml.move_id
@@ -982,25 +985,11 @@ class SaleFulfilmentBooking(models.AbstractModel):
                        AND ml.state NOT IN ('done', 'cancel')
                        AND m.state NOT IN ('draft', 'done', 'cancel')
                        -- A sales delivery books by rank, unless Odoo chained
-                       -- it to a supply that came in for it (Replenish on
-                       -- Order: a receipt, an MO's output), directly or
-                       -- through its pick: that reservation is its line's
-                       -- own. (A shipment after a pick from stock stays by
-                       -- rank, as a picked delivery does.)
+                       -- it to a supply (``_fetch_chained_deliveries``): only
+                       -- those with an origin are read, each apart.
                        AND (m.sale_line_id IS NULL
-                            OR EXISTS (
-                                SELECT 1 FROM stock_move_move_rel o
-                                  JOIN stock_move om ON om.id = o.move_orig_id
-                                  JOIN stock_location ol ON ol.id = om.location_id
-                                 WHERE o.move_dest_id = m.id
-                                   AND (ol.usage != 'internal'
-                                        OR EXISTS (
-                                            SELECT 1 FROM stock_move_move_rel o2
-                                              JOIN stock_move om2 ON om2.id = o2.move_orig_id
-                                              JOIN stock_location ol2
-                                                   ON ol2.id = om2.location_id
-                                             WHERE o2.move_dest_id = om.id
-                                               AND ol2.usage != 'internal'))))
+                            OR EXISTS (SELECT 1 FROM stock_move_move_rel o
+                                        WHERE o.move_dest_id = m.id))
                        AND m.raw_material_production_id IS NULL
                        -- A subcontractor's resupply: booked as his MO's component.
                        AND NOT EXISTS (
@@ -1009,19 +998,57 @@ class SaleFulfilmentBooking(models.AbstractModel):
                              WHERE r.move_orig_id = m.id
                                AND d.raw_material_production_id IS NOT NULL)
                 ) stock
-                 GROUP BY product_id, warehouse_id, line_id
+                 GROUP BY product_id, warehouse_id, line_id, move_id
                 """,
                 quant_filter=product_filter(("q", "product_id")),
                 line_filter=product_filter(("ml", "product_id")),
             )
         )
+        rows = self.env.cr.fetchall()
+        chained_moves = self._fetch_chained_deliveries(sorted({row[3] for row in rows if row[3]}))
         in_stock, pool, chained = defaultdict(float), defaultdict(float), defaultdict(float)
-        for pid, wid, line_id, on_hand, qty in self.env.cr.fetchall():
+        for pid, wid, line_id, move_id, on_hand, qty in rows:
+            if move_id and move_id not in chained_moves:
+                continue  # books by rank, as any sales delivery
             in_stock[(pid, wid)] += on_hand
             pool[(pid, wid)] += qty
             if line_id:
                 chained[(line_id, pid, wid)] -= qty
         return dict(in_stock), dict(pool), dict(chained)
+
+    def _fetch_chained_deliveries(self, move_ids):
+        """Of the sales deliveries ``move_ids``, those Odoo chained to a supply
+        that came in for them (Replenish on Order: a receipt, an MO's
+        output), directly or through their pick: what they hold reserved is
+        their line's own. A shipment after a pick from stock books by rank,
+        as a picked delivery does.
+
+        Apart from the on-hand query, and only when some reserved delivery
+        has an origin (multi-step deliveries, make to order): as one of its
+        conditions, PostgreSQL took longer to plan it (0.7 ms) than to run
+        it, at every booking."""
+        if not move_ids:
+            return set()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT o.move_dest_id
+                  FROM stock_move_move_rel o
+                  JOIN stock_move om ON om.id = o.move_orig_id
+                  JOIN stock_location ol ON ol.id = om.location_id
+                 WHERE o.move_dest_id = ANY(%(moves)s::int[])
+                   AND (ol.usage != 'internal'
+                        OR EXISTS (
+                            SELECT 1 FROM stock_move_move_rel o2
+                              JOIN stock_move om2 ON om2.id = o2.move_orig_id
+                              JOIN stock_location ol2 ON ol2.id = om2.location_id
+                             WHERE o2.move_dest_id = om.id
+                               AND ol2.usage != 'internal'))
+                """,
+                moves=pg_array(move_ids),
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
 
     def _fetch_supplies(self, product_filter):
         """Confirmed incoming moves per warehouse, the Expected totals, and the

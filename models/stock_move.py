@@ -9,6 +9,7 @@ from psycopg2 import errorcodes
 
 from odoo import api, fields, models
 from odoo.tools import SQL, OrderedSet, float_compare
+from odoo.tools.sql import create_index
 
 from ..pg_array import pg_array
 from ..vocabulary import (
@@ -71,6 +72,8 @@ def reserve_after_commit(registry, uid, context, move_ids):
             return
 
 
+# Dropped by the uninstall hook (hooks.py).
+OPEN_MOVES_INDEX = "sale_fulfilment_stock_move_open_product_index"
 # What ``_fulfilment_other_ranked()`` reads of the moves.
 RANKED_MOVE_FIELDS = [
     "product_id",
@@ -109,6 +112,21 @@ class StockMove(models.Model):
             "purchase_line_id",
         }
     )
+
+    def init(self):
+        res = super().init()
+        # Every booking and reservation reads its products' open moves
+        # (supplies, components, deliveries waiting). Odoo's indexes on
+        # product_id and state also hold every done move of the product's
+        # history, which only grows; open moves stay few.
+        create_index(
+            self.env.cr,
+            OPEN_MOVES_INDEX,
+            self._table,
+            ["product_id"],
+            where="state NOT IN ('draft', 'done', 'cancel')",
+        )
+        return res
 
     def _booking_mark_kinds(self, vals=None, created=False):
         """Moves of orders appended at the bottom of the ranks are theirs; a
