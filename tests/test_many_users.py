@@ -487,6 +487,32 @@ class TestManyUsers(TransactionCase):
                 self.assertEqual(self._queued(), 0)
                 self._committed(lambda env: self._stock(env, "bench", -2))
 
+    def test_drag_at_the_top_and_a_count_end_as_a_full_booking(self):
+        """A planner drags the second of two In stock orders above the first
+        (a drag that books nothing again, every line having got all it needs
+        from stock) while a warehouse user counts two benches fewer: both
+        start before either commits, in both commit orders. The dragged order
+        keeps its benches, the other misses two, as a full booking says."""
+        for drag_first in (True, False):
+            with self.subTest(drag_first=drag_first):
+                one, two = self._confirmed_benches(2, 2)
+                self.assertEqual(self._bench_statuses([one, two]), ["in_stock"] * 2)
+
+                def drag(env, one=one, two=two):
+                    env["sale.order"].browse([two, one])._set_ranks()
+
+                def count(env):
+                    self._stock(env, "bench", -2)
+
+                with self.registry.cursor() as drag_cr, self.registry.cursor() as count_cr:
+                    steps = [(drag_cr, drag), (count_cr, count)]
+                    self._interleaved(steps if drag_first else steps[::-1])
+                self.assertEqual(self._bench_statuses([two, one]), ["in_stock", "not_available"])
+                self.assertEqual(self._stored("bench"), self._rebuilt("bench"))
+                self.assertEqual(self._figures("bench"), self._figures("bench", rebuilt=True))
+                self.assertEqual(self._queued(), 0)
+                self._committed(lambda env: self._stock(env, "bench", -2))
+
     def test_a_delivery_that_gave_way_is_booked_after_its_commit_from_the_state(self):
         """Another transaction holds the benches while a warehouse user ships
         an In stock order: the delivery is queued, and booked right after its
