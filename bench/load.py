@@ -307,17 +307,21 @@ def validate_delivery(client, recorder, own):
     recorder.count("validate: done")
 
 
-def drag_order(client, recorder, mode, pick):
-    """A planner reads the first page of the list, drops one of its orders
-    (at a place drawn from ``pick``, in [0, 1)) onto its top, and the list
-    reloads. The call is the web client's own (``resequence`` in its
-    relational model's utils.js): the moved order and the orders it passes,
-    in their new order. Odoo alone has no rank field: the same resequence
-    call is made, and Odoo's controller answers False without writing."""
+def drag_order(client, recorder, mode, pick, partners):
+    """A planner reads the first page of the list, filtered on the seeded
+    customers (``partners``), drops one of its orders (at a place drawn from
+    ``pick``, in [0, 1)) onto its top, and the list reloads. The call is the
+    web client's own (``resequence`` in its relational model's utils.js):
+    the moved order and the orders it passes, in their new order. Odoo alone
+    has no rank field: the same resequence call is made, and Odoo's
+    controller answers False without writing."""
     if mode == "addon":
         domain, order, fields = ADDON_LIST_DOMAIN, ADDON_LIST_ORDER, ADDON_LIST_FIELDS
     else:
         domain, order, fields = ODOO_LIST_DOMAIN, ODOO_LIST_ORDER, ODOO_LIST_FIELDS
+    # The seeded customers' orders: the databases' demo orders (the addon's
+    # rank first on its list) are not part of the load.
+    domain = [*domain, ["partner_id", "in", partners]]
 
     def read_page():
         return client.call(
@@ -395,7 +399,7 @@ def run_script(args, rng, client, recorder, products, partners, deadline_box):
         if args.mix and own and iteration % DRAG_EVERY == 0:
             # An order of the first page jumps to its top.
             try:
-                drag_order(client, recorder, args.mode, drag_pick)
+                drag_order(client, recorder, args.mode, drag_pick, partners)
             except RpcError:
                 pass
 
