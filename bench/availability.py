@@ -90,6 +90,13 @@ def parse_args(argv):
         "--profile", action="store_true", help="cProfile the full rebuild (Python side)"
     )
     run.add_argument(
+        "--history",
+        type=int,
+        default=100_000,
+        metavar="N",
+        help="done moves and lines added to one product for the history table (0 to skip)",
+    )
+    run.add_argument(
         "--explain",
         type=int,
         default=0,
@@ -1361,6 +1368,109 @@ def measure_drag(registry, args):
     query_breakdown(precommit, top=6)
 
 
+# Links of a move to documents: the history's clones point to none (an open
+# sales line with 100,000 done deliveries would be read in full, rightly).
+HISTORY_UNLINKED = (
+    "sale_line_id",
+    "purchase_line_id",
+    "raw_material_production_id",
+    "production_id",
+    "picking_id",
+    "created_production_id",
+    "orderpoint_id",
+    "origin_returned_move_id",
+)
+
+
+def measure_history(registry, args):
+    """One product's booking (what a save re-books) as its history grows: done
+    moves and move lines of that product added by SQL, with the addon's
+    indexes of open moves and lines, then without them (dropped in the same
+    rolled-back transaction)."""
+    # Importable once Odoo has its addons path (set up by main()).
+    from odoo.addons.sale_fulfilment.models.stock_move import OPEN_MOVES_INDEX  # noqa: PLC0415
+    from odoo.addons.sale_fulfilment.models.stock_move_line import (  # noqa: PLC0415
+        OPEN_LINES_INDEX,
+    )
+
+    size = args.history
+    results = []
+    with transaction(registry, args.database) as (cr, env):
+        rebook(env)
+        cr.execute(
+            """
+            SELECT sol.product_id FROM sale_order_line sol
+              JOIN sale_order so ON so.id = sol.order_id
+             WHERE so.state = 'sale' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1
+            """
+        )
+        pid = cr.fetchone()[0]
+        name = env["product.product"].browse(pid).display_name
+
+        def book(label):
+            times = []
+            for _repeat in range(3):
+                env.invalidate_all()
+                with measure(cr, label) as result:
+                    rebook(env, [pid])
+                times.append(result)
+            best = sorted(times, key=lambda r: r.time)[1]
+            results.append(best)
+
+        book("no history")
+        move_tpl = scalar(
+            cr, "SELECT id FROM stock_move WHERE product_id = %(p)s LIMIT 1", {"p": pid}
+        )
+        line_tpl = scalar(cr, "SELECT min(id) FROM stock_move_line")
+        last_move = scalar(cr, "SELECT max(id) FROM stock_move")
+        clone(
+            cr,
+            "stock_move",
+            move_tpl,
+            {
+                "id": "nextval('stock_move_id_seq')",
+                "state": "'done'",
+                # Done moves of the past: of orders, MOs and pickings long closed.
+                **dict.fromkeys(HISTORY_UNLINKED, "NULL"),
+            },
+            "generate_series(1, %(n)s) g",
+            {"n": size},
+        )
+        clone(
+            cr,
+            "stock_move_line",
+            line_tpl,
+            {
+                "id": "nextval('stock_move_line_id_seq')",
+                "move_id": "s.id",
+                "product_id": "s.product_id",
+                "state": "'done'",
+                "picking_id": "NULL",
+                "lot_id": "NULL",
+                "package_id": "NULL",
+                "result_package_id": "NULL",
+            },
+            "(SELECT id, product_id FROM stock_move WHERE id > %(last)s) s",
+            {"last": last_move},
+        )
+        cr.execute("ANALYZE stock_move, stock_move_line")
+        book(f"{size:,} done moves and lines, with the addon's indexes")
+        for index in (OPEN_MOVES_INDEX, OPEN_LINES_INDEX):
+            cr.execute(f"DROP INDEX {index}")
+        cr.execute("ANALYZE stock_move, stock_move_line")
+        book(f"{size:,} done moves and lines, without them")
+    out()
+    out(
+        f"History: the booking of one product ({name}, the one with the most "
+        f"lines), env['sale.fulfilment.rebook']._book_exclusively([product]), the middle of 3 "
+        f"repeats, as done moves and move lines of it are added (by SQL, rolled back)"
+    )
+    table(
+        ["", "seconds", "queries"],
+        [(r.label, f"{r.time:.4f}", r.queries) for r in results],
+    )
+
+
 def measure_odoo(registry, args, size):
     with transaction(registry, args.database) as (cr, env):
         cr.execute(f"SELECT sol.id {OPEN_LINES} ORDER BY sol.id")
@@ -1522,6 +1632,8 @@ def run_measurements(registry, args):
 
     compare_with_odoo(registry, args, open_lines, first, second)
     measure_scaling(registry, args)
+    if args.history:
+        measure_history(registry, args)
     out()
     out(f"Load at the end: {load()}")
     out("Everything the measurements wrote was rolled back.")

@@ -19,7 +19,12 @@ _logger = logging.getLogger(__name__)
 MAX_KIT_LEVELS = 10
 # A booking of a few products joins its tables in the order its queries are
 # written (see _book): planning the join order cost more than running them.
-WRITTEN_ORDER = {"join_collapse_limit": 1, "from_collapse_limit": 1}
+# And without JIT: a product with years of done moves makes PostgreSQL expect
+# its open ones by the ten thousand (it cannot tell the product's moves are
+# nearly all done), past JIT's cost threshold; compiling took 4 s of a
+# booking whose queries then ran in a millisecond (bench/availability.py,
+# "History").
+FEW_PRODUCTS = {"join_collapse_limit": 1, "from_collapse_limit": 1, "jit": "off"}
 # What a done move (``m``, from ``sl`` to ``dl``) delivered of its sales line,
 # as Odoo counts a line's deliveries: to a customer, less returns to refund.
 SHIPPED_QTY = SQL(
@@ -76,7 +81,14 @@ class SaleFulfilmentBooking(models.AbstractModel):
         # On all products, the estimates of the correlated lookups (a
         # subcontractor's resupply) pass JIT's cost thresholds: compiling took
         # a second of a full rebuild whose queries then run in milliseconds.
-        with self._planner_settings(**({"jit": "off"} if product_ids is None else {})):
+        # A booking of a few products runs at the end of every transaction that
+        # touches stock; there PostgreSQL spent longer choosing a join order for
+        # the sales lines' query (seven tables, two aggregates: 7 ms) than
+        # running it (3 ms). Each query starts from the table its product
+        # filter (or ids) narrows, the order the planner picks anyway: joined
+        # as written, and without JIT (FEW_PRODUCTS). A full rebuild keeps the
+        # planner's free choice of join order.
+        with self._planner_settings(**({"jit": "off"} if product_ids is None else FEW_PRODUCTS)):
             self._book(product_ids, kits)
 
     def _book(self, product_ids, kits):
@@ -87,17 +99,10 @@ class SaleFulfilmentBooking(models.AbstractModel):
         def product_filter(column):
             return SQL("TRUE") if pids is None else SQL("%s = %s", SQL.identifier(*column), pids)
 
-        # A booking of a few products runs at the end of every transaction that
-        # touches stock; there PostgreSQL spent longer choosing a join order for
-        # the sales lines' query (seven tables, two aggregates: 7 ms) than
-        # running it (3 ms). Each gathering query starts from the table its
-        # product filter narrows, the order the planner picks anyway: joined as
-        # written. A full rebuild keeps the planner's free choice.
-        with self._planner_settings(**(WRITTEN_ORDER if product_ids is not None else {})):
-            lines = self._fetch_sale_demands(product_filter, kits, partial=pids is not None)
-            components = self._fetch_component_demands(product_filter)
-            in_stock, on_hand, chained_stock = self._fetch_on_hand(product_filter)
-            supplies, expected_totals, chained_supplies = self._fetch_supplies(product_filter)
+        lines = self._fetch_sale_demands(product_filter, kits, partial=pids is not None)
+        components = self._fetch_component_demands(product_filter)
+        in_stock, on_hand, chained_stock = self._fetch_on_hand(product_filter)
+        supplies, expected_totals, chained_supplies = self._fetch_supplies(product_filter)
         rounding = self._fetch_roundings(
             {row["product_id"] for row in lines}
             | {row["product_id"] for row in components}
@@ -271,7 +276,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
         inputs' signature (``pool_state.inputs_signature``)}, the lines of
         ``order_ids`` and ``line_ids``). ``rows``: the kept states
         (``_fetch_pool_states``); every pool of them has a signature."""
-        with self._planner_settings(**WRITTEN_ORDER):
+        with self._planner_settings(**FEW_PRODUCTS):
             in_stock, on_hand, chained_stock = self._fetch_on_hand(product_filter)
             supplies, expected, chained_supplies = self._fetch_supplies(product_filter)
             lines = []
@@ -327,9 +332,10 @@ class SaleFulfilmentBooking(models.AbstractModel):
         any order, and what they leave to the lines after it is the same.
         That is the usual drag at the top of the list. Either way it reads
         the span's lines, not every open line of the product; a delivered
-        line takes nothing wherever it stands. The stored results count only when the pools' state
-        says they are current (``pool_state.goes_on``): nothing else changed
-        the product's stock or supplies since they were booked.
+        line takes nothing wherever it stands. The stored results count only
+        when the pools' state says they are current (``pool_state.goes_on``):
+        nothing else changed the product's stock or supplies since they were
+        booked.
 
         The caller has marked only this reorder for these products and holds
         their locks; this bumps their booking clocks as ``_rebook`` does.
@@ -356,8 +362,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 for line in lines
                 if line["product_id"] == pid
                 and line["order_id"] in spans.get(pid, ())
-                and (line["open"] or line["availability_status"])
-                and not (not line["open"] and line["availability_status"] == "delivered")
+                and (line["open"] or line["availability_status"] not in (None, "delivered"))
             ]
             if all(self._got_nothing(line, state) for line, state in span) or all(
                 self._got_all_from_stock(line, state) for line, state in span
@@ -1359,7 +1364,6 @@ class SaleFulfilmentBooking(models.AbstractModel):
 
     def _write_productions(self, product_ids):
         """An MO shows the worst status of its remaining components."""
-        rebook = None
         if product_ids is None:
             scope = SQL("TRUE")
         else:
@@ -1371,38 +1375,41 @@ class SaleFulfilmentBooking(models.AbstractModel):
                            AND c.raw_material_production_id IS NOT NULL))""",
                 ids=pg_array(sorted(product_ids)),
             )
-            # An MO's components may be booked by other transactions at the same
-            # moment: its lock makes them compute its status one after the other.
             rebook = self.env["sale.fulfilment.rebook"]
-            if rebook._exclusive():
-                rebook = None
-        if product_ids is not None and rebook is not None:
-            self.env.cr.execute(
-                rebook._lock_sql(
-                    "production",
-                    None,
-                    ids_sql=SQL(
-                        """
-                        SELECT mp.id FROM mrp_production mp
-                          LEFT JOIN sale_fulfilment_production_availability pa
-                                 ON pa.id = mp.id
-                         WHERE (mp.state IN %(open)s OR pa.id IS NOT NULL) AND %(scope)s
-                        """,
-                        open=OPEN_MO_STATES,
-                        scope=scope,
-                    ),
-                    with_count=True,
+            if not rebook._exclusive():
+                # An MO's components may be booked by other transactions at the
+                # same moment: its lock makes them compute its status one after
+                # the other.
+                self.env.cr.execute(
+                    rebook._lock_sql(
+                        "production",
+                        None,
+                        ids_sql=SQL(
+                            """
+                            SELECT mp.id FROM mrp_production mp
+                              LEFT JOIN sale_fulfilment_production_availability pa
+                                     ON pa.id = mp.id
+                             WHERE (mp.state IN %(open)s OR pa.id IS NOT NULL) AND %(scope)s
+                            """,
+                            open=OPEN_MO_STATES,
+                            scope=scope,
+                        ),
+                        with_ids=True,
+                    )
                 )
-            )
-            taken, count = self.env.cr.fetchone()
-            if taken is None:
-                raise TooMany()
-            if not taken:
-                raise Busy()
-            if not count:
-                # No MO makes or consumes these products (most bookings of a
-                # bought or stocked product): nothing to write.
-                return
+                taken, production_ids = self.env.cr.fetchone()
+                if taken is None:
+                    raise TooMany()
+                if not taken:
+                    raise Busy()
+                if not production_ids:
+                    # No MO makes or consumes these products (most bookings of
+                    # a bought or stocked product): nothing to write.
+                    return
+                # The MOs the lock found, by id: searched again with the OR
+                # above, PostgreSQL read every open MO's components (11 ms
+                # of a booking among 5,000 open MOs, bench/availability.py).
+                scope = SQL("mp.id = ANY(%s::int[])", pg_array(production_ids))
         self.env.cr.execute(
             SQL(
                 """

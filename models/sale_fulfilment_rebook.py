@@ -371,10 +371,11 @@ class SaleFulfilmentRebook(models.AbstractModel):
             # Rolling back the savepoint releases the locks taken so far.
             raise Busy()
 
-    def _lock_sql(self, kind, ids, with_rebuild=False, ids_sql=None, with_count=False):
+    def _lock_sql(self, kind, ids, with_rebuild=False, ids_sql=None, with_ids=False):
         """The statement taking the locks; it returns one row, true when all
         were taken. ``ids_sql`` (a query of ids) may stand for ``ids``;
-        ``with_count`` adds a second column, how many ids there were."""
+        ``with_ids`` adds a second column, the ids (sorted, an empty array
+        when none)."""
         fresh = self._fresh()
         lock = SQL("pg_advisory_xact_lock" if fresh else "pg_try_advisory_xact_lock")
         rebuild = SQL(
@@ -396,7 +397,7 @@ class SaleFulfilmentRebook(models.AbstractModel):
                    %(count)s
             """,
             ids=ids_sql,
-            count=SQL(", (SELECT COUNT(*) FROM ids)") if with_count else SQL(),
+            count=SQL(", ARRAY(SELECT i FROM ids ORDER BY i)") if with_ids else SQL(),
             limit=LOCK_LIMIT,
             # A waiting lock returns void, which is not NULL: always true.
             lock=SQL("%s(%s, i) IS NOT NULL", lock, LOCK_NAMESPACES[kind])

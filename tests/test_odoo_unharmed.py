@@ -78,6 +78,38 @@ class TestOdooUnharmed(FulfilmentCase):
         self.assertLess(figures.calculated_stock_qty, -1e300)
         self.assertTrue(absurd.order_line.availability_explanation)
 
+    def test_booking_of_a_product_plans_without_jit(self):
+        """A product with a long history of done moves makes PostgreSQL expect
+        thousands of open ones and compile its queries with JIT, seconds per
+        save: a booking, of some products or of all, reads and writes
+        without it."""
+        self._order([(self.chair, 1)])
+        production = self.env["mrp.production"].create(
+            {"product_id": self.table.id, "product_qty": 1, "bom_id": self.bom.id}
+        )
+        production.action_confirm()
+        self._settle()
+        booking_class = type(self.env["sale.fulfilment.booking"])
+        seen = []
+
+        def spying(name):
+            original = getattr(booking_class, name)
+
+            def spy(booking, *args, **kwargs):
+                booking.env.cr.execute("SHOW jit")
+                seen.append((name, booking.env.cr.fetchone()[0]))
+                return original(booking, *args, **kwargs)
+
+            self.patch(booking_class, name, spy)
+
+        for name in ("_fetch_supplies", "_fetch_component_demands", "_write_productions"):
+            spying(name)
+        self.env["sale.fulfilment.booking"]._rebook(self.chair.ids)
+        self.env["sale.fulfilment.booking"]._rebook((self.chair | self.leg).ids)
+        self.env["sale.fulfilment.booking"]._rebook()
+        self.assertEqual(len(seen), 9)
+        self.assertEqual({setting for _name, setting in seen}, {"off"}, seen)
+
     def test_planner_settings_put_back_after_a_booking(self):
         """The booking sets PostgreSQL's planner for its own queries (join order,
         no JIT); the rest of the user's transaction plans as it would."""
