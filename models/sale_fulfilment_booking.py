@@ -967,13 +967,14 @@ class SaleFulfilmentBooking(models.AbstractModel):
         a save instead of 2 with 100,000 done moves, bench/availability.py,
         "History"). An array of ids is expected to be short.
         """
-        if product_filter(("o", "product_id")) == SQL("TRUE"):
+        products = product_filter(("o", "product_id"))
+        if products == SQL("TRUE"):  # every product: the full rebuild
             return SQL("m.state NOT IN ('draft', 'done', 'cancel')")
         return SQL(
             """m.id = ANY(ARRAY(
                    SELECT o.id FROM stock_move o
                     WHERE %s AND o.state NOT IN ('draft', 'done', 'cancel')))""",
-            product_filter(("o", "product_id")),
+            products,
         )
 
     def _fetch_on_hand(self, product_filter):

@@ -378,12 +378,12 @@ class StockMove(models.Model):
         """Flush what ``_fulfilment_other_ranked()`` reads: of other moves than
         ``self``, which it leaves out. Flushing the moves being confirmed now
         would write them twice (once here, once with what Odoo sets next)."""
-        fields = [self._fields[fname] for fname in RANKED_MOVE_FIELDS]
+        ranked = [self._fields[fname] for fname in RANKED_MOVE_FIELDS]
         own = set(self._ids)
         if any(
             not own.issuperset(self.env.cache.get_dirty_records(self, field)._ids)
             or not own.issuperset(self.env.records_to_compute(field)._ids)
-            for field in fields
+            for field in ranked
         ):
             self.flush_model(RANKED_MOVE_FIELDS)
         self.env["sale.order.line"].flush_model(["order_id"])
