@@ -948,16 +948,18 @@ class SaleFulfilmentBooking(models.AbstractModel):
                  WHERE warehouse_id IS NOT NULL
                  ORDER BY schedule_priority, production_id, sequence, id
                 """,
-                open_moves=self._open_moves(product_filter),
+                open_moves=self._open_moves(
+                    product_filter, SQL("o.raw_material_production_id IS NOT NULL")
+                ),
                 states=OPEN_MO_STATES,
             )
         )
         return self.env.cr.dictfetchall()
 
     @staticmethod
-    def _open_moves(product_filter):
+    def _open_moves(product_filter, kind=SQL("TRUE")):
         """The condition on ``m``, a stock move, of being an open move of the
-        booked products.
+        booked products, of ``kind`` (a condition on ``o``, the same move).
 
         For some products, the ids of their open moves are gathered first
         (through the index of open moves): a product with a long history
@@ -965,7 +967,11 @@ class SaleFulfilmentBooking(models.AbstractModel):
         (it cannot tell that nearly all of the product's moves are done), and
         it then joined every purchase line, MO and picking to them (30 ms of
         a save instead of 2 with 100,000 done moves, bench/availability.py,
-        "History"). An array of ids is expected to be short.
+        "History"). An array of ids is expected to be short. ``kind`` keeps
+        it short when the moves asked for are few among the open ones: a
+        backlog of hundreds of waiting deliveries, read again by id at every
+        save only to find the product's two receipts, cost more than the
+        rest of the supplies' query (bench/load.py).
         """
         products = product_filter(("o", "product_id"))
         if products == SQL("TRUE"):  # every product: the full rebuild
@@ -973,8 +979,9 @@ class SaleFulfilmentBooking(models.AbstractModel):
         return SQL(
             """m.id = ANY(ARRAY(
                    SELECT o.id FROM stock_move o
-                    WHERE %s AND o.state NOT IN ('draft', 'done', 'cancel')))""",
+                    WHERE %s AND o.state NOT IN ('draft', 'done', 'cancel') AND %s))""",
             products,
+            kind,
         )
 
     def _fetch_on_hand(self, product_filter):
@@ -1120,7 +1127,15 @@ class SaleFulfilmentBooking(models.AbstractModel):
                    AND (sl.usage != 'internal' OR sl.warehouse_id IS DISTINCT FROM dl.warehouse_id)
                  ORDER BY 5, m.id
                 """,
-                open_moves=self._open_moves(product_filter),
+                # Into a warehouse's stock: a delivery is not a supply.
+                open_moves=self._open_moves(
+                    product_filter,
+                    SQL(
+                        """o.location_dest_id IN (
+                               SELECT id FROM stock_location
+                                WHERE usage = 'internal' AND warehouse_id IS NOT NULL)"""
+                    ),
+                ),
             )
         )
         supplies, chained = defaultdict(list), defaultdict(list)

@@ -1,6 +1,7 @@
 from odoo import Command
 from odoo.tests import tagged
 
+from ..models import sale_order as sale_order_module
 from ..models.sale_fulfilment_rebook import DIRTY_KEY
 from .common import FulfilmentCase
 
@@ -129,6 +130,37 @@ class TestRanks(FulfilmentCase):
         self.assertEqual(read, [2], "the chairs' two lines, not the tables' and legs'")
         self.assertEqual(marked, {self.chair.id})
         self.assertLess(last.fulfilment_priority, first.fulfilment_priority)
+
+    def test_a_drop_over_few_or_many_ranks_finds_the_same_spans(self):
+        """Over a few ranks the lines in between are read through their
+        orders (the drop onto the top of a page), over many through the moved
+        orders' products: the spans and the products to book in full are the
+        same either way."""
+        self._stock(self.chair, 1)
+        held = self._order([(self.chair, 1), (self.table, 1)])
+        on_page = self._order([(self.table, 1)])
+        below = self._order([(self.leg, 1), (self.table, 1)])
+        dropped = self._order([(self.leg, 1), (self.chair, 1)])
+        self.env.flush_all()
+        self.env.cr.flush()
+        orders = dropped | held | on_page | below
+        ranks = [o.fulfilment_priority for o in (held, on_page, below, dropped)]
+        # The drop of the last order onto the top: each takes the next one's rank.
+        new = dict(zip((dropped | held | on_page | below).ids, ranks))
+        reordered = {o.id: (o.fulfilment_priority, new[o.id]) for o in orders}
+        for order_id, rank in new.items():
+            self.env.cr.execute(
+                "UPDATE sale_order SET fulfilment_priority = %s WHERE id = %s", [rank, order_id]
+            )
+        orders.invalidate_recordset(["fulfilment_priority"])
+        by_orders = orders._fulfilment_reordered_spans(reordered)
+        self.patch(sale_order_module, "SPAN_BY_ORDERS", -1)
+        by_products = orders._fulfilment_reordered_spans(reordered)
+        self.assertEqual(by_orders, by_products)
+        spans, in_full = by_orders
+        self.assertEqual(spans[self.leg.id], {below.id, dropped.id})
+        self.assertEqual(in_full, {self.chair.id}, "the chair held by the first order moves")
+        self.assertNotIn(self.table.id, spans, "the tables keep their order")
 
     def test_a_kit_in_the_span_rebooks_every_product_of_the_moved_orders(self):
         kit = self._product("Chair and leg kit", sale_ok=True)
