@@ -957,7 +957,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
         return self.env.cr.dictfetchall()
 
     @staticmethod
-    def _open_moves(product_filter, kind=SQL("TRUE")):
+    def _open_moves(product_filter, kind=None):
         """The condition on ``m``, a stock move, of being an open move of the
         booked products, of ``kind`` (a condition on ``o``, the same move).
 
@@ -981,7 +981,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                    SELECT o.id FROM stock_move o
                     WHERE %s AND o.state NOT IN ('draft', 'done', 'cancel') AND %s))""",
             products,
-            kind,
+            kind or SQL("TRUE"),
         )
 
     def _fetch_on_hand(self, product_filter):
