@@ -60,40 +60,41 @@ class FulfilmentBookedMixin(models.AbstractModel):
         ids = sorted({rid for rid in self._origin.ids if rid})
         rows = {}
         if ids:
-            # The rows are read past the ORM: whoever may not read the records
-            # reads nothing of them, as with a stored field (their record rules:
-            # own documents, companies).
-            self._check_booked_read_access(ids)
             columns = [column for column, _default in self._booked_fields.values()]
             self.env.cr.execute(
                 SQL(
-                    "SELECT id, %s FROM %s WHERE id = ANY(%s)",
-                    SQL(", ").join(SQL.identifier(column) for column in columns),
+                    "SELECT r.id, %s FROM %s r LEFT JOIN %s b ON b.id = r.id",
+                    SQL(", ").join(SQL.identifier("b", column) for column in columns),
+                    self._booked_readable(ids),
                     SQL.identifier(self.env[self._booked_model]._table),
-                    ids,
                 )
             )
             rows = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+            if len(rows) < len(ids):
+                # Odoo's own message (or MissingError for deleted records).
+                self.browse(ids).check_access("read")
         for record in self:
             row = rows.get(record._origin.id) or ()
             for i, (fname, (_column, default)) in enumerate(self._booked_fields.items()):
                 value = row[i] if row else None
                 record[fname] = default if value is None else value
 
-    def _check_booked_read_access(self, ids):
-        """Raise AccessError unless the user may read every record of ``ids``.
+    def _booked_readable(self, ids):
+        """The records of ``ids`` the user may read, as a subquery ``(id)``.
 
-        ``check_access`` evaluates record rules in Python (``filtered_domain``):
-        reading the rules' one field (``company_id``) fetched every column of
-        the records, a hundred on a sales order, at each read of a list. A
-        search applies the same rules in SQL; ``check_access`` still raises,
-        with Odoo's own message, when a record is missing from it.
+        The rows are read past the ORM: whoever may not read the records reads
+        nothing of them, as with a stored field (their record rules: own
+        documents, companies). ``check_access`` evaluates record rules in
+        Python (``filtered_domain``): reading the rules' one field
+        (``company_id``) fetched every column of the records, a hundred on a
+        sales order, at each read of a list. A search applies the same rules
+        in SQL, here inside the query of the rows (one query per read of a
+        list, not two).
         """
         if self.env.su:
-            return
+            return SQL("(SELECT unnest(%s::int[]) AS id)", ids)
         readable = self.with_context(active_test=False)._search([("id", "in", ids)])
-        if len(set(readable)) < len(ids):
-            self.browse(ids).check_access("read")
+        return SQL("(%s)", readable.select(SQL.identifier(self._table, "id")))
 
     def _search_booked(self, fname, operator, value):
         column, default = self._booked_fields[fname]

@@ -1,6 +1,7 @@
 from odoo.modules.migration import load_script
 from odoo.modules.module import get_module_path
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 from ..models.fulfilment_booked_mixin import default_may_match
 from .common import FulfilmentCase
@@ -99,6 +100,25 @@ class TestBookedFields(FulfilmentCase):
             lines.mapped("availability_status")
             lines.mapped("missing_qty")
             lines.mapped("availability_date")
+
+    def test_a_salesman_reads_the_statuses_of_a_list_in_one_query(self):
+        """The rows are read together with the record rules' check: one query
+        for a list's statuses, as for a stored field, not one more to check
+        the rules; an order the user may not read still raises."""
+        salesman = new_test_user(
+            self.env, "fulfil_list_reader", groups="sales_team.group_sale_salesman_all_leads"
+        )
+        orders = self.orders.with_user(salesman)
+        orders.mapped("name")  # the orders' own columns, read as Odoo reads them
+        with self.assertQueryCount(1):
+            statuses = orders.mapped("availability_status")
+        self.assertEqual(statuses, ["in_stock", "not_available", "not_applicable"])
+        other = self.env["res.company"].create({"name": "Other company"})
+        foreign = self.env["sale.order"].create(
+            {"partner_id": self.served.partner_id.id, "company_id": other.id}
+        )
+        with self.assertRaises(AccessError):
+            foreign.with_user(salesman).mapped("availability_status")
 
     def test_booking_leaves_the_rows_of_lines_and_orders_untouched(self):
         """A status changing never rewrites the line or order a user may be editing."""
