@@ -1,6 +1,6 @@
+from odoo.exceptions import AccessError
 from odoo.modules.migration import load_script
 from odoo.modules.module import get_module_path
-from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from ..models.fulfilment_booked_mixin import default_may_match
