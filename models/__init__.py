@@ -4,6 +4,7 @@ from . import fulfilment_booking_trigger_mixin
 from . import fulfilment_rank_mixin
 from . import sale_fulfilment_booking
 from . import sale_fulfilment_booking_clock
+from . import sale_fulfilment_document_clock
 from . import sale_fulfilment_rebook
 from . import sale_fulfilment_rebook_queue
 from . import sale_fulfilment_line_availability

@@ -1354,7 +1354,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 ), agg AS (
                     SELECT id, status, CASE WHEN status = 'expected' THEN date END AS date
                       FROM worst
-                ), dropped AS (
+                ), %(clock)s dropped AS (
                     DELETE FROM sale_fulfilment_order_availability oa USING agg
                      WHERE oa.id = agg.id AND agg.status = 'not_applicable'
                 )
@@ -1365,7 +1365,11 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 """,
                 ranks=ranks,
                 ids=pg_array(sorted(order_ids)),
-            )
+                clock=self._bump_document_clocks("order_id", "sale_order") if partial else SQL(),
+            ),
+            # A stale snapshot fails to bump the clocks: expected, the caller
+            # gives way (GIVE_WAY).
+            log_exceptions=False,
         )
         self._invalidate_booked()
 
@@ -1468,7 +1472,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                      WHERE (mp.state IN %(open)s OR pa.id IS NOT NULL)
                        AND %(scope)s
                      GROUP BY mp.id
-                ), dropped AS (
+                ), %(clock)s dropped AS (
                     DELETE FROM sale_fulfilment_production_availability pa USING agg
                      WHERE pa.id = agg.id AND agg.status IS NULL
                 )
@@ -1479,7 +1483,13 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 """,
                 open=OPEN_MO_STATES,
                 scope=scope,
-            )
+                clock=SQL()
+                if product_ids is None
+                else self._bump_document_clocks("production_id", "mrp_production"),
+            ),
+            # A stale snapshot fails to bump the clocks: expected, the caller
+            # gives way (GIVE_WAY).
+            log_exceptions=False,
         )
         self._invalidate_booked()
 
@@ -1525,6 +1535,27 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 else SQL("id = ANY(%s::int[])", pg_array(sorted(product_ids))),
             ),
             log_exceptions=False,
+        )
+
+    @staticmethod
+    def _bump_document_clocks(column, table):
+        """A CTE (with its trailing comma) counting one more booking of each
+        document of ``agg``, the CTE of the statement that works out their
+        statuses (``sale.fulfilment.document.clock``).
+
+        In a REPEATABLE READ transaction it fails with a serialization error
+        when another booking of one of them committed after the snapshot: the
+        lines or components of its other products may have changed since.
+        The caller holds the documents' locks: nobody else bumps them now.
+        """
+        return SQL(
+            """clock AS (
+                   INSERT INTO sale_fulfilment_document_clock AS c (%(column)s, bookings)
+                   SELECT agg.id, 1 FROM agg JOIN %(table)s d ON d.id = agg.id
+                       ON CONFLICT (%(column)s) DO UPDATE SET bookings = c.bookings + 1
+               ),""",
+            column=SQL.identifier(column),
+            table=SQL.identifier(table),
         )
 
     def _booked_dependents(self):

@@ -158,14 +158,20 @@ class TestBookedFields(FulfilmentCase):
         line = self.quotation.order_line
         self.env.cr.execute(
             "INSERT INTO sale_fulfilment_line_availability (id, status) VALUES (%s, 'expected');"
-            "INSERT INTO sale_fulfilment_order_availability (id, status) VALUES (%s, 'expected')",
-            [line.id, self.quotation.id],
+            "INSERT INTO sale_fulfilment_order_availability (id, status) VALUES (%s, 'expected');"
+            "INSERT INTO sale_fulfilment_document_clock (order_id, bookings) VALUES (%s, 1)",
+            [line.id, self.quotation.id, self.quotation.id],
         )
         self.quotation.unlink()
         self.assertEqual(self._row_ids("sale_fulfilment_line_availability", line.ids), [])
         self.assertEqual(
             self._row_ids("sale_fulfilment_order_availability", self.quotation.ids), []
         )
+        self.env.cr.execute(
+            "SELECT COUNT(*) FROM sale_fulfilment_document_clock WHERE order_id = %s",
+            [self.quotation.id],
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0, "its booking clock goes with it")
 
     def test_full_rebuild_purges_rows_of_records_deleted_in_sql(self):
         gone = [self.short.order_line.id, self.short.id]

@@ -576,6 +576,105 @@ class TestManyUsers(TransactionCase):
             bench_cr.rollback()
         self.assertEqual(self._status_of("first"), "not_available")
 
+    def test_an_order_of_two_products_booked_at_once_ends_as_a_full_booking(self):
+        """An order holds a bench and a stool. One user counts one bench less
+        (its bench line goes Not available: the order was Not available
+        already, for its stool, and stays so); another, whose transaction
+        began before that commit, receives stools (its stool line comes In
+        stock). The second booking must not judge the order from the bench
+        line as its snapshot saw it (In stock): the order is Not available."""
+
+        def mixed(env):
+            lines = [
+                Command.create({"product_id": self.data[key], "product_uom_qty": 1})
+                for key in ("bench", "stool")
+            ]
+            order = env["sale.order"].create(
+                {"partner_id": self.data["customer"], "order_line": lines}
+            )
+            order.action_confirm()
+            self._stock(env, "bench", 11)  # the two orders' 10, and 1 for this one
+            return order.id
+
+        mixed_id = self._committed(mixed)
+
+        def order_status():
+            with self.registry.cursor() as cr:
+                cr.execute(
+                    "SELECT status FROM sale_fulfilment_order_availability WHERE id = %s",
+                    [mixed_id],
+                )
+                return cr.fetchone()[0]
+
+        self.assertEqual(order_status(), "not_available", "no stool yet")
+        with self.registry.cursor() as count_cr, self.registry.cursor() as receipt_cr:
+            count_cr.execute("SELECT 1")
+            receipt_cr.execute("SELECT 1")
+            self._stock(self._env(count_cr), "bench", -1)
+            count_cr.commit()
+            self._stock(self._env(receipt_cr), "stool", 4)
+            receipt_cr.commit()
+        self.assertEqual(order_status(), "not_available", "its bench is short now")
+        for product in ("bench", "stool"):
+            self.assertEqual(self._stored(product), self._rebuilt(product))
+        self.assertEqual(self._queued(), 0)
+
+    def test_an_mo_of_two_components_booked_at_once_ends_as_a_full_booking(self):
+        """The same for an MO that consumes a bench and a stool: its status is
+        the worst of its components, booked by two transactions at once."""
+
+        def make(env):
+            table = env["product.product"].create(
+                {"name": f"Many-users table {self.data['bench']}", "is_storable": True}
+            )
+            bom = env["mrp.bom"].create(
+                {
+                    "product_tmpl_id": table.product_tmpl_id.id,
+                    "bom_line_ids": [
+                        Command.create({"product_id": self.data[key], "product_qty": 1})
+                        for key in ("bench", "stool")
+                    ],
+                }
+            )
+            production = env["mrp.production"].create(
+                {"product_id": table.id, "bom_id": bom.id, "product_qty": 1}
+            )
+            production.action_confirm()
+            # The two orders' 10 benches first (sales rank before components), 1 for the MO.
+            self._stock(env, "bench", 11)
+            return production.id, bom.id, table.id
+
+        production_id, bom_id, table_id = self._committed(make)
+
+        def clean(env):
+            production = env["mrp.production"].browse(production_id)
+            production.action_cancel()
+            production.unlink()
+            # Its stock moves keep the product: archived, as a user would.
+            env["mrp.bom"].browse(bom_id).unlink()
+            env["product.product"].browse(table_id).action_archive()
+
+        self.addCleanup(self._committed, clean)
+
+        def status():
+            with self.registry.cursor() as cr:
+                cr.execute(
+                    "SELECT status FROM sale_fulfilment_production_availability WHERE id = %s",
+                    [production_id],
+                )
+                return cr.fetchone()[0]
+
+        self.assertEqual(status(), "not_available", "no stool yet")
+        with self.registry.cursor() as count_cr, self.registry.cursor() as receipt_cr:
+            count_cr.execute("SELECT 1")
+            receipt_cr.execute("SELECT 1")
+            self._stock(self._env(count_cr), "bench", -1)
+            count_cr.commit()
+            self._stock(self._env(receipt_cr), "stool", 4)
+            receipt_cr.commit()
+        self.assertEqual(status(), "not_available", "its bench is short now")
+        self.assertEqual(self._queued(), 0)
+
     def test_same_product_booked_after_the_other_commits(self):
         """While one transaction books the bench, another's booking of it gives
         way and is done right after its commit, once the first has committed."""

@@ -37,6 +37,7 @@ class TestRights(FulfilmentCase):
             "sale.fulfilment.production.availability",
             "sale.fulfilment.rebook.queue",
             "sale.fulfilment.booking.clock",
+            "sale.fulfilment.document.clock",
         ):
             with self.subTest(model=model), self.assertRaises(AccessError):
                 self.env[model].with_user(self.sales_manager).search_read([], ["id"])
