@@ -576,6 +576,23 @@ class TestManyUsers(TransactionCase):
             bench_cr.rollback()
         self.assertEqual(self._status_of("first"), "not_available")
 
+    def _document_status(self, table, record_id):
+        """The stored status of an order or MO (``table``), from a fresh cursor."""
+        with self.registry.cursor() as cr:
+            cr.execute(f"SELECT status FROM {table} WHERE id = %s", [record_id])
+            return cr.fetchone()[0]
+
+    def _bench_counted_while_stools_come(self):
+        """One bench less counted and committed, while another transaction,
+        whose snapshot was taken before that commit, receives 4 stools."""
+        with self.registry.cursor() as count_cr, self.registry.cursor() as receipt_cr:
+            count_cr.execute("SELECT 1")
+            receipt_cr.execute("SELECT 1")
+            self._stock(self._env(count_cr), "bench", -1)
+            count_cr.commit()
+            self._stock(self._env(receipt_cr), "stool", 4)
+            receipt_cr.commit()
+
     def test_an_order_of_two_products_booked_at_once_ends_as_a_full_booking(self):
         """An order holds a bench and a stool. One user counts one bench less
         (its bench line goes Not available: the order was Not available
@@ -599,21 +616,10 @@ class TestManyUsers(TransactionCase):
         mixed_id = self._committed(mixed)
 
         def order_status():
-            with self.registry.cursor() as cr:
-                cr.execute(
-                    "SELECT status FROM sale_fulfilment_order_availability WHERE id = %s",
-                    [mixed_id],
-                )
-                return cr.fetchone()[0]
+            return self._document_status("sale_fulfilment_order_availability", mixed_id)
 
         self.assertEqual(order_status(), "not_available", "no stool yet")
-        with self.registry.cursor() as count_cr, self.registry.cursor() as receipt_cr:
-            count_cr.execute("SELECT 1")
-            receipt_cr.execute("SELECT 1")
-            self._stock(self._env(count_cr), "bench", -1)
-            count_cr.commit()
-            self._stock(self._env(receipt_cr), "stool", 4)
-            receipt_cr.commit()
+        self._bench_counted_while_stools_come()
         self.assertEqual(order_status(), "not_available", "its bench is short now")
         for product in ("bench", "stool"):
             self.assertEqual(self._stored(product), self._rebuilt(product))
@@ -657,21 +663,10 @@ class TestManyUsers(TransactionCase):
         self.addCleanup(self._committed, clean)
 
         def status():
-            with self.registry.cursor() as cr:
-                cr.execute(
-                    "SELECT status FROM sale_fulfilment_production_availability WHERE id = %s",
-                    [production_id],
-                )
-                return cr.fetchone()[0]
+            return self._document_status("sale_fulfilment_production_availability", production_id)
 
         self.assertEqual(status(), "not_available", "no stool yet")
-        with self.registry.cursor() as count_cr, self.registry.cursor() as receipt_cr:
-            count_cr.execute("SELECT 1")
-            receipt_cr.execute("SELECT 1")
-            self._stock(self._env(count_cr), "bench", -1)
-            count_cr.commit()
-            self._stock(self._env(receipt_cr), "stool", 4)
-            receipt_cr.commit()
+        self._bench_counted_while_stools_come()
         self.assertEqual(status(), "not_available", "its bench is short now")
         self.assertEqual(self._queued(), 0)
 
