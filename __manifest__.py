@@ -26,6 +26,7 @@
         "views/sale_fulfilment_stock_views.xml",
         "views/mrp_production_views.xml",
         "views/purchase_order_views.xml",
+        "views/product_template_views.xml",
         "wizards/sale_order_line_fulfilment_views.xml",
         "views/menus.xml",
         "data/ir_cron.xml",

@@ -36,6 +36,12 @@ FULFILMENT_MODES = [
     ("outsource", "Outsource"),
 ]
 PRODUCTION_MODES = FULFILMENT_MODES[:2]
+# When a product's default fulfilment applies to a line that becomes Not
+# available after its order was confirmed (at confirmation it always applies).
+DEFAULT_TRIGGERS = [
+    ("scheduled", "By the scheduled action"),
+    ("at_once", "At once"),
+]
 OPEN_MO_STATES = ("confirmed", "progress", "to_close")
 
 # ---------------------------------------------------------------------------
@@ -67,6 +73,10 @@ CONFIRMING_CONTEXT = "sale_fulfilment_confirming"
 # already (inside the savepoint that puts it off after the commit, or after
 # the commit, which tries again): not put off once more. Value: TRUSTED.
 RESERVE_NOW_CONTEXT = "sale_fulfilment_reserve_now"
+# A product's default fulfilment is being applied: the company's policy, set on
+# the product, not the choice of the user whose save triggered it, so his own
+# Manufacturing and Purchase rights are not asked for. Value: TRUSTED.
+POLICY_CONTEXT = "sale_fulfilment_policy"
 # A mass import: no booking per transaction; one rebuild is scheduled instead.
 NO_REBOOK_CONTEXT = "sale_fulfilment_no_rebook"
 # The booking may wait for locks: it runs at READ COMMITTED or under the

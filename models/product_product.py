@@ -41,6 +41,14 @@ class ProductProduct(models.Model):
     )
 
     @api.model
+    @api.model_create_multi
+    def create(self, vals_list):
+        products = super().create(vals_list)
+        if any(p.fulfilment_default_trigger == "at_once" for p in products):
+            # A new variant of a product whose default applies at once.
+            self.env.registry.clear_cache()
+        return products
+
     def _fulfilment_figure_fields(self):
         return [*FIGURES, "calculated_stock_qty"]
 

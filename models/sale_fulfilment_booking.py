@@ -90,6 +90,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
         # planner's free choice of join order.
         with self._planner_settings(**({"jit": "off"} if product_ids is None else FEW_PRODUCTS)):
             self._book(product_ids, kits)
+        self.env["sale.fulfilment.defaults"]._after_booking(product_ids)
 
     def _book(self, product_ids, kits):
         pids = None

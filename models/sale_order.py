@@ -221,7 +221,12 @@ class SaleOrder(models.Model):
             # reservation that collides again is made after the commit
             # (stock.move) rather than failing the confirmation.
             orders = self.with_context(**{CONFIRMING_CONTEXT: TRUSTED})
-        return super(SaleOrder, orders).action_confirm()
+        confirming = self.filtered(lambda o: o.state in ("draft", "sent"))
+        res = super(SaleOrder, orders).action_confirm()
+        self.env["sale.fulfilment.defaults"]._apply_at_confirmation(
+            confirming.filtered(lambda o: o.state == "sale")
+        )
+        return res
 
     def _fulfilment_last_try(self):
         """Whether Odoo runs this request for the last time: it retries a

@@ -13,10 +13,12 @@ from ..vocabulary import (
     FULFILMENT_MODES,
     INGREDIENT_STATUSES,
     MTO_SYNC_CONTEXT,
+    POLICY_CONTEXT,
     PROCUREMENT_NO_PRICELIST,
     PROCUREMENT_OUTSOURCED,
     PROCUREMENT_SALE_LINES,
     TRUSTED,
+    trusted,
 )
 from .fulfilment_booked_mixin import booked_search
 from .sale_fulfilment_rebook import APPENDED, OTHER
@@ -89,6 +91,13 @@ class SaleOrderLine(models.Model):
         help="How the line is being fulfilled, chosen in the fulfilment wizard: Make to "
         "order (an MO made for this line alone), Make in batch (an MO made to stock), "
         "Buy (a purchase order) or Outsource (a subcontracting purchase order).",
+    )
+    fulfilment_default_note = fields.Char(
+        string="Default fulfilment not applied",
+        readonly=True,
+        copy=False,
+        help="Why the product's default fulfilment could not apply to this line when it "
+        "came out Not available; choose an option in the Fulfil wizard.",
     )
     fulfilment_production_ids = fields.Many2many(
         "mrp.production",
@@ -342,7 +351,16 @@ class SaleOrderLine(models.Model):
         if mode == "buy":
             if quantity is None:
                 quantity = self._fulfilment_open_qty()
-            return self._fulfilment_seller(False, quantity).partner_id
+            partner = self._fulfilment_seller(False, quantity).partner_id
+            if not partner:
+                # Every vendor asks for more than that: the first of them, whose
+                # minimum the suggested quantity then meets.
+                partner = (
+                    self.product_id.with_company(self.order_id.company_id)
+                    ._get_filtered_sellers(quantity=None, uom_id=self.product_id.uom_id)[:1]
+                    .partner_id
+                )
+            return partner
         if mode == "outsource":
             boms = (
                 self.env["mrp.bom"]
@@ -358,6 +376,93 @@ class SaleOrderLine(models.Model):
             )
             return boms.subcontractor_ids[:1]
         return self.env["res.partner"]
+
+    def _fulfilment_suggested_quantities(self, mode, partners=None):
+        """{line id: quantity to make or buy} for ``mode``, in the product's unit.
+
+        Make to order: the open quantity. Otherwise each line its own missing
+        quantity (its open quantity when it misses nothing); the first line of
+        a product and warehouse also gets what the product misses beyond that
+        (other open lines, safety stock), so that the one MO or PO made for
+        them covers the product's Missing quantity, rounded up as the product
+        is made or bought (``_fulfilment_round_up``).
+
+        :param partners: {line id: res.partner}, the vendors of Buy and Outsource
+        """
+        partners = partners or {}
+        suggested = {}
+        groups = defaultdict(lambda: self.browse())
+        for line in self:
+            groups[(line.product_id, line._fulfilment_warehouse())] |= line
+        for (product, warehouse), lines in groups.items():
+            for line in lines:
+                open_qty = line._fulfilment_open_qty()
+                suggested[line.id] = (
+                    open_qty if mode == "make_to_order" else (line.missing_qty or open_qty)
+                )
+            if mode == "make_to_order":
+                continue
+            total = sum(suggested[line.id] for line in lines)
+            missing = -product.with_context(warehouse_id=warehouse.id).calculated_stock_qty
+            wanted = lines[0]._fulfilment_round_up(
+                max(total, missing), mode, partners.get(lines[0].id)
+            )
+            suggested[lines[0].id] += wanted - total
+        return suggested
+
+    def _fulfilment_round_up(self, qty, mode, partner=None):
+        """``qty`` rounded up the way the product is made or bought in the
+        line's warehouse: to the reordering rule's multiple; Make in batch
+        also to the BoM's quantity and the product's batch size; Buy and
+        Outsource to at least the vendor's minimum."""
+        self.ensure_one()
+        product = self.product_id
+        warehouse = self._fulfilment_warehouse()
+        steps = []
+        orderpoint = (
+            self.env["stock.warehouse.orderpoint"]
+            .sudo()
+            .search(
+                [("product_id", "=", product.id), ("warehouse_id", "=", warehouse.id)],
+                limit=1,
+            )
+        )
+        if orderpoint.qty_multiple > 0:
+            steps.append(orderpoint.qty_multiple)
+        minimum = 0.0
+        if mode == "make_in_batch":
+            bom = self._fulfilment_bom(mode)
+            if bom.type == "normal" and bom.product_qty > 0:
+                steps.append(bom.product_uom_id._compute_quantity(bom.product_qty, product.uom_id))
+            if product.fulfilment_batch_size > 0:
+                steps.append(product.fulfilment_batch_size)
+        elif mode in ("buy", "outsource"):
+            # quantity=None: a price line whose minimum is above the quantity
+            # is exactly the one to respect, not one to filter out.
+            sellers = product._get_filtered_sellers(
+                partner_id=partner, quantity=None, uom_id=product.uom_id
+            )
+            minimum = min(
+                (
+                    seller.product_uom._compute_quantity(seller.min_qty, product.uom_id)
+                    for seller in sellers
+                ),
+                default=0.0,
+            )
+        rounding = product.uom_id.rounding
+        qty = max(qty, minimum)
+        # A few passes reach a quantity that is a multiple of every step (their
+        # common multiple) when they are whole numbers; stop there anyway.
+        for _attempt in range(10):
+            before = qty
+            for step in steps:
+                multiples = qty / step
+                whole = round(multiples)
+                if float_compare(whole * step, qty, precision_rounding=rounding):
+                    qty = (int(multiples) + 1) * step
+            if not float_compare(before, qty, precision_rounding=rounding):
+                break
+        return qty
 
     def _fulfilment_boms(self, mode):
         """{line id: BoM} for the Make options, in a few searches for all lines:
@@ -418,8 +523,11 @@ class SaleOrderLine(models.Model):
         if self._fulfilment_open_qty() <= 0:
             return self.env._("nothing is left to deliver")
         user = self.env.user
+        # A product's default fulfilment is the company's policy, applied for
+        # whoever confirmed the order: his own rights are not the question.
+        policy = trusted(self.env, POLICY_CONTEXT)
         if mode in ("make_to_order", "make_in_batch"):
-            if not user.has_group("mrp.group_mrp_user"):
+            if not policy and not user.has_group("mrp.group_mrp_user"):
                 return self.env._("making needs the Manufacturing / User right")
             if bom is None:
                 bom = self._fulfilment_bom(mode)
@@ -435,7 +543,7 @@ class SaleOrderLine(models.Model):
                 if existing:
                     return self.env._("it already has the make-to-order %(mo)s", mo=existing.name)
         elif mode in ("buy", "outsource"):
-            if not user.has_group("purchase.group_purchase_user"):
+            if not policy and not user.has_group("purchase.group_purchase_user"):
                 return self.env._("buying needs the Purchase / User right")
             if not self._fulfilment_warehouse().buy_pull_id:
                 return self.env._(

@@ -1,5 +1,3 @@
-from collections import defaultdict
-
 from odoo import api, fields, models
 
 
@@ -50,40 +48,9 @@ class SaleOrderLineFulfilmentLine(models.TransientModel):
             ).calculated_stock_qty
 
     def _suggest_quantities(self, mode):
-        """Make to order: the open quantity. Otherwise what the product misses.
-
-        Each line is suggested its own missing quantity (its open quantity when it
-        misses nothing); the first line of a product also gets what the product
-        misses beyond that (other open lines, safety stock), so the MO or PO for
-        the product covers the product's Missing quantity.
-        """
-        groups = defaultdict(lambda: self.browse())
+        """What the lines' ``_fulfilment_suggested_quantities`` suggests for ``mode``."""
+        suggested = self.sale_line_id._fulfilment_suggested_quantities(
+            mode, partners={row.sale_line_id.id: row.partner_id for row in self}
+        )
         for row in self:
-            groups[(row.product_id, row.sale_line_id._fulfilment_warehouse())] |= row
-        for (product, warehouse), rows in groups.items():
-            for row in rows:
-                row.quantity = row.missing_qty or row.open_qty
-            if mode == "make_to_order":
-                for row in rows:
-                    row.quantity = row.open_qty
-                continue
-            product_missing = -product.with_context(warehouse_id=warehouse.id).calculated_stock_qty
-            extra = product_missing - sum(rows.mapped("quantity"))
-            if extra > 0:
-                rows[0].quantity += extra
-            if mode in ("buy", "outsource"):
-                for row in rows:
-                    # quantity=None: a price line whose minimum is above the suggestion
-                    # is exactly the one to respect, not one to filter out.
-                    sellers = product._get_filtered_sellers(
-                        partner_id=row.partner_id, quantity=None, uom_id=product.uom_id
-                    )
-                    minimum = min(
-                        (
-                            seller.product_uom._compute_quantity(seller.min_qty, product.uom_id)
-                            for seller in sellers
-                        ),
-                        default=0.0,
-                    )
-                    if minimum > row.quantity:
-                        row.quantity = minimum
+            row.quantity = suggested[row.sale_line_id.id]
