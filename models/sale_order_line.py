@@ -184,8 +184,34 @@ class SaleOrderLine(models.Model):
 
     @api.depends("availability_details", "availability_status")
     def _compute_availability_explanation(self):
+        waiting = self.filtered(
+            lambda line: line.id and line.availability_status == "not_available"
+        )
+        promises = self.env["sale.fulfilment.promise"]._promise_dates(waiting) if waiting else {}
         for line in self:
-            line.availability_explanation = line._explain_availability()
+            text = line._explain_availability()
+            promise = line._explain_promise(promises.get(line.id))
+            line.availability_explanation = (
+                f"{text}. {promise}" if text and promise else text or promise
+            )
+
+    def _explain_promise(self, dates):
+        """The earliest option for a Not available line: "Could ship on 12 Dec
+        if made to order"."""
+        known = sorted((day, option) for option, day in (dates or {}).items() if day)
+        if not known:
+            return ""
+        day, option = known[0]
+        wording = {
+            "make": self.env._("made to order"),
+            "buy": self.env._("bought"),
+            "outsource": self.env._("outsourced"),
+        }
+        return self.env._(
+            "Could ship on %(date)s if %(option)s.",
+            date=self._format_day(fields.Date.to_string(day)),
+            option=wording[option],
+        )
 
     def _format_qty(self, value, uom):
         """``value`` with its unit as people write it: 1 Unit, 2 Units, 2.5 kg."""

@@ -38,6 +38,42 @@ class SaleOrderLineFulfilmentLine(models.TransientModel):
         "subcontractor of the subcontracting bill of materials.",
     )
 
+    promise_date_make = fields.Date(
+        string="Ready if made",
+        compute="_compute_promise_dates",
+        help="The day the line would be available if made (to order or in a batch) now: "
+        "its components' availability, then the bill of materials' manufacturing lead "
+        "time and the company's security lead time.",
+    )
+    promise_date_buy = fields.Date(
+        string="Ready if bought",
+        compute="_compute_promise_dates",
+        help="The day the line would be available if bought now from the proposed vendor: "
+        "the vendor's delay, the company's purchase lead time and days to purchase.",
+    )
+    promise_date_outsource = fields.Date(
+        string="Ready if outsourced",
+        compute="_compute_promise_dates",
+        help="The day the line would be available if outsourced now: once the components "
+        "are available to send, the subcontractor's delay.",
+    )
+    promise_best = fields.Selection(
+        [("make", "Make"), ("buy", "Buy"), ("outsource", "Outsource")],
+        string="Earliest",
+        compute="_compute_promise_dates",
+    )
+
+    @api.depends("sale_line_id")
+    def _compute_promise_dates(self):
+        dates = self.env["sale.fulfilment.promise"]._promise_dates(self.sale_line_id)
+        for row in self:
+            found = dates.get(row.sale_line_id.id) or {}
+            row.promise_date_make = found.get("make")
+            row.promise_date_buy = found.get("buy")
+            row.promise_date_outsource = found.get("outsource")
+            known = [(day, option) for option, day in found.items() if day]
+            row.promise_best = min(known)[1] if known else False
+
     @api.depends("sale_line_id")
     def _compute_line_figures(self):
         for row in self:
