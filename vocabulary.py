@@ -43,6 +43,8 @@ DEFAULT_TRIGGERS = [
     ("at_once", "At once"),
 ]
 OPEN_MO_STATES = ("confirmed", "progress", "to_close")
+# Make to order down the bill of materials stops this many levels down.
+MAX_TREE_DEPTH = 10
 
 # ---------------------------------------------------------------------------
 # Context keys

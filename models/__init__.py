@@ -8,6 +8,7 @@ from . import sale_fulfilment_document_clock
 from . import sale_fulfilment_rebook
 from . import sale_fulfilment_defaults
 from . import sale_fulfilment_promise
+from . import sale_fulfilment_tree
 from . import sale_fulfilment_rebook_queue
 from . import sale_fulfilment_line_availability
 from . import sale_fulfilment_order_availability

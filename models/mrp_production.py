@@ -4,6 +4,7 @@ from odoo.tools import SQL
 
 from ..vocabulary import (
     INGREDIENT_STATUSES,
+    MAX_TREE_DEPTH,
     MTO_SYNC_CONTEXT,
     PRODUCTION_MODES,
     RANK_SYNC_CONTEXT,
@@ -61,6 +62,23 @@ class MrpProduction(models.Model):
         help="Make to order: made for one sales line, which its output is promised to. "
         "Make in batch: made to stock; its output joins the stock any line may book.",
     )
+    fulfilment_parent_id = fields.Many2one(
+        "mrp.production",
+        string="Made for MO",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="Make to order down the bill of materials: the manufacturing order whose "
+        "missing component this one makes. It follows that order: its rank, its quantity "
+        "while not started, its cancellation.",
+    )
+    fulfilment_child_ids = fields.One2many(
+        "mrp.production",
+        "fulfilment_parent_id",
+        string="Sub-assemblies made to order",
+        readonly=True,
+    )
     fulfilment_sale_line_ids = fields.Many2many(
         "sale.order.line",
         "sale_fulfilment_production_line_rel",
@@ -102,6 +120,14 @@ class MrpProduction(models.Model):
             CREATE UNIQUE INDEX IF NOT EXISTS mrp_production_one_open_make_to_order
                 ON mrp_production (sale_line_id)
              WHERE fulfilment_mode = 'make_to_order' AND state NOT IN ('done', 'cancel')
+            """
+        )
+        # And one open sub-assembly MO per component product of a parent MO.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS mrp_production_one_open_child_per_component
+                ON mrp_production (fulfilment_parent_id, product_id)
+             WHERE fulfilment_parent_id IS NOT NULL AND state NOT IN ('done', 'cancel')
             """
         )
         return res
@@ -202,7 +228,22 @@ class MrpProduction(models.Model):
         return SQL("state NOT IN ('done', 'cancel')")
 
     def _booking_products(self):
-        return self.product_id | self.move_raw_ids.product_id
+        # A sub-assembly's dates move its ancestors' lines (Expected on the
+        # latest date down the tree).
+        return (
+            self.product_id | self.move_raw_ids.product_id | self._fulfilment_ancestors().product_id
+        )
+
+    def _fulfilment_ancestors(self):
+        """The MOs above these in their make-to-order trees."""
+        ancestors = self.browse()
+        parents = self.fulfilment_parent_id
+        for _level in range(MAX_TREE_DEPTH):
+            if not parents:
+                break
+            ancestors |= parents
+            parents = parents.fulfilment_parent_id - ancestors
+        return ancestors
 
     def _check_make_to_order_lock(self, vals):
         locked = {"product_id", "sale_line_id", "fulfilment_mode", "product_uom_id"}
@@ -211,7 +252,22 @@ class MrpProduction(models.Model):
         if not locked & set(vals):
             return
         for production in self:
-            if production.fulfilment_mode != "make_to_order" or not production.sale_line_id:
+            if production.fulfilment_mode != "make_to_order":
+                continue
+            if production.fulfilment_parent_id and not production.sale_line_id:
+                if production.state in ("draft", "confirmed") or (locked - {"product_qty"}) & set(
+                    vals
+                ):
+                    raise UserError(
+                        self.env._(
+                            "%(mo)s makes a component of %(parent)s to order: its product, "
+                            "quantity and link follow that order and cannot be changed here.",
+                            mo=production.name,
+                            parent=production.fulfilment_parent_id.name,
+                        )
+                    )
+                continue
+            if not production.sale_line_id:
                 continue
             if production.state in ("draft", "confirmed") or (locked - {"product_qty"}) & set(vals):
                 raise UserError(
@@ -265,13 +321,25 @@ class MrpProduction(models.Model):
         )
 
     def _fulfilment_set_quantity(self, qty):
-        """Resize a not started make-to-order MO, components included."""
+        """Resize a not started make-to-order MO, components included, and its
+        not started sub-assemblies in proportion."""
         self.ensure_one()
         factor = qty / self.product_qty
         self._update_raw_moves(factor)
         for move in self.move_finished_ids.filtered(lambda m: m.state not in ("done", "cancel")):
             move.product_uom_qty = move.product_uom_qty * factor
         self.with_context(**{MTO_SYNC_CONTEXT: TRUSTED}).product_qty = qty
+        for child in self.fulfilment_child_ids.filtered(
+            lambda c: c.state not in ("done", "cancel") and not c._fulfilment_started()
+        ):
+            child._fulfilment_set_quantity(child.product_qty * factor)
+
+    def action_cancel(self):
+        res = super().action_cancel()
+        self.env["sale.fulfilment.tree"]._release_children(
+            self.filtered(lambda p: p.state == "cancel")
+        )
+        return res
 
     def _unlink_from_sale_line(self, message):
         """Turn a started make-to-order MO into a batch MO, said on both sides."""
@@ -293,6 +361,27 @@ class MrpProduction(models.Model):
                 line.sudo().fulfilment_mode = "make_in_batch"
             production.message_post(body=message)
             line.order_id.message_post(body=message)
+
+    def action_fulfilment_make_sub_assemblies(self):
+        """Make to order every Not available manufactured component of these
+        make-to-order MOs, and theirs, down the tree."""
+        made = self.env["sale.fulfilment.tree"]._make_children(self, recursive=True)
+        return self._fulfilment_made_notice(made)
+
+    def _fulfilment_made_notice(self, made):
+        if not made:
+            message = self.env._("No manufactured component is Not available: nothing to make.")
+        else:
+            message = self.env._("Made to order: %(mos)s.", mos=", ".join(made.mapped("name")))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if made else "info",
+                "message": message,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _action_open_fulfilment_documents(self):
         return records_action(self, self.env._("Manufacturing orders"))

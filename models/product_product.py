@@ -40,7 +40,6 @@ class ProductProduct(models.Model):
         help="In stock + Expected - Committed - Safety stock.",
     )
 
-    @api.model
     @api.model_create_multi
     def create(self, vals_list):
         products = super().create(vals_list)
@@ -49,6 +48,7 @@ class ProductProduct(models.Model):
             self.env.registry.clear_cache()
         return products
 
+    @api.model
     def _fulfilment_figure_fields(self):
         return [*FIGURES, "calculated_stock_qty"]
 

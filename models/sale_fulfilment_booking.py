@@ -10,7 +10,7 @@ from odoo.tools import SQL, float_round, ormcache
 from .. import pool_state
 from ..booking import EXPECTED, IN_STOCK, Pool, Supply, combine
 from ..pg_array import pg_array
-from ..vocabulary import COMPONENT_STATUSES, OPEN_MO_STATES, SEVERITY
+from ..vocabulary import COMPONENT_STATUSES, MAX_TREE_DEPTH, OPEN_MO_STATES, SEVERITY
 from .sale_fulfilment_rebook import Busy, TooMany
 
 _logger = logging.getLogger(__name__)
@@ -103,7 +103,9 @@ class SaleFulfilmentBooking(models.AbstractModel):
         lines = self._fetch_sale_demands(product_filter, kits, partial=pids is not None)
         components = self._fetch_component_demands(product_filter)
         in_stock, on_hand, chained_stock = self._fetch_on_hand(product_filter)
-        supplies, expected_totals, chained_supplies = self._fetch_supplies(product_filter)
+        supplies, expected_totals, chained_supplies, component_supplies = self._fetch_supplies(
+            product_filter
+        )
         rounding = self._fetch_roundings(
             {row["product_id"] for row in lines}
             | {row["product_id"] for row in components}
@@ -155,6 +157,13 @@ class SaleFulfilmentBooking(models.AbstractModel):
             component_demands[(move["product_id"], move["warehouse_id"])].append(
                 (move["id"], move["qty"])
             )
+        components_aside = {}
+        if component_supplies:
+            # Sub-assemblies made for their MO's components go to them first.
+            components_aside, component_keys = self._book_set_aside(
+                component_demands, {}, component_supplies, on_hand, supplies, rounding, supply_info
+            )
+            aside_keys |= component_keys
 
         line_results, move_results = {}, {}
         states = {}
@@ -187,6 +196,9 @@ class SaleFulfilmentBooking(models.AbstractModel):
                     inputs.get(key) or pool_state.inputs_signature(0.0, 0.0, 0.0, ()),
                 )
             for booking in pool.book(component_demands.get(key, ())):
+                first = components_aside.get(booking.key)
+                if first:
+                    booking = combine(first, booking, rounding[key[0]])
                 move_results[booking.key] = booking
 
         if product_ids is None:
@@ -279,7 +291,9 @@ class SaleFulfilmentBooking(models.AbstractModel):
         (``_fetch_pool_states``); every pool of them has a signature."""
         with self._planner_settings(**FEW_PRODUCTS):
             in_stock, on_hand, chained_stock = self._fetch_on_hand(product_filter)
-            supplies, expected, chained_supplies = self._fetch_supplies(product_filter)
+            supplies, expected, chained_supplies, component_supplies = self._fetch_supplies(
+                product_filter
+            )
             lines = []
             if order_ids or line_ids:
                 lines = self._fetch_sale_demands(
@@ -294,7 +308,8 @@ class SaleFulfilmentBooking(models.AbstractModel):
         aside = {(pid, wid) for _line, pid, wid in chained_stock}
         aside |= {
             (row["product_id"], row["warehouse_id"])
-            for rows in chained_supplies.values()
+            for chained in (chained_supplies, component_supplies)
+            for rows in chained.values()
             for row in rows
         }
         for key in aside:
@@ -846,12 +861,31 @@ class SaleFulfilmentBooking(models.AbstractModel):
                   LEFT JOIN sale_fulfilment_line_availability a ON a.id = sol.id
                   %(delivered)s
                   LEFT JOIN (
+                        -- Made to order down the tree: the line waits for the
+                        -- latest of its MO's open sub-assemblies, named with it.
                         SELECT mp.sale_line_id,
                                BOOL_OR(mp.state != 'done') AS open,
-                               MAX(mp.date_finished) FILTER (WHERE mp.state != 'done') AS date,
+                               MAX(GREATEST(mp.date_finished, tree.date))
+                                   FILTER (WHERE mp.state != 'done') AS date,
                                SUM(mp.product_qty) FILTER (WHERE mp.state = 'done') AS done_qty,
-                               STRING_AGG(mp.name, ', ' ORDER BY mp.id) AS names
+                               STRING_AGG(mp.name || COALESCE(' (' || tree.names || ')', ''),
+                                          ', ' ORDER BY mp.id) AS names
                           FROM mrp_production mp
+                          LEFT JOIN LATERAL (
+                                WITH RECURSIVE t(id, name, date, depth) AS (
+                                    SELECT c.id, c.name, c.date_finished, 1
+                                      FROM mrp_production c
+                                     WHERE c.fulfilment_parent_id = mp.id
+                                       AND c.state NOT IN ('done', 'cancel')
+                                    UNION ALL
+                                    SELECT c.id, c.name, c.date_finished, t.depth + 1
+                                      FROM mrp_production c JOIN t ON c.fulfilment_parent_id = t.id
+                                     WHERE c.state NOT IN ('done', 'cancel') AND t.depth < %(depth)s
+                                )
+                                SELECT MAX(t.date) AS date,
+                                       STRING_AGG(t.name, ', ' ORDER BY t.depth, t.id) AS names
+                                  FROM t
+                          ) tree ON mp.state != 'done'
                          WHERE mp.fulfilment_mode = 'make_to_order'
                            AND mp.sale_line_id IS NOT NULL
                            AND mp.state != 'cancel' AND %(mto_filter)s
@@ -863,6 +897,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 filter=product_filter(("sol", "product_id")),
                 delivered=self._delivered_join(product_filter, partial),
                 mto_filter=product_filter(("mp", "product_id")),
+                depth=MAX_TREE_DEPTH,
                 kits=pg_array(sorted(kits or ())),
                 rank=SQL(
                     "so.fulfilment_priority AS rank_priority, so.date_order AS rank_date,"
@@ -1086,9 +1121,10 @@ class SaleFulfilmentBooking(models.AbstractModel):
         return {row[0] for row in self.env.cr.fetchall()}
 
     def _fetch_supplies(self, product_filter):
-        """Confirmed incoming moves per warehouse, the Expected totals, and the
+        """Confirmed incoming moves per warehouse, the Expected totals, the
         supplies Odoo chained to a sales delivery ({(line id, product id):
-        [supplies]}).
+        [supplies]}) and those made to order for an MO's component ({(move
+        id, product id): [supplies]}).
 
         Output of open make-to-order MOs counts in Expected but is not in the
         pool: it is promised to its own line. So is a supply that Odoo made
@@ -1115,7 +1151,15 @@ class SaleFulfilmentBooking(models.AbstractModel):
                           JOIN stock_move d ON d.id = r.move_dest_id
                          WHERE r.move_orig_id = m.id AND d.sale_line_id IS NOT NULL
                            AND d.state NOT IN ('done', 'cancel')
-                         ORDER BY d.id LIMIT 1) AS chained_line
+                         ORDER BY d.id LIMIT 1) AS chained_line,
+                       -- A sub-assembly made to order for an MO (make to order
+                       -- down the tree): its output is that MO's component's.
+                       CASE WHEN mp.fulfilment_parent_id IS NOT NULL THEN
+                           (SELECT d.id FROM stock_move d
+                             WHERE d.raw_material_production_id = mp.fulfilment_parent_id
+                               AND d.product_id = m.product_id
+                               AND d.state NOT IN ('draft', 'done', 'cancel')
+                             ORDER BY d.id LIMIT 1) END AS chained_component
                   FROM stock_move m
                   JOIN stock_location dl ON dl.id = m.location_dest_id
                   JOIN stock_location sl ON sl.id = m.location_id
@@ -1139,7 +1183,7 @@ class SaleFulfilmentBooking(models.AbstractModel):
                 ),
             )
         )
-        supplies, chained = defaultdict(list), defaultdict(list)
+        supplies, chained, components = defaultdict(list), defaultdict(list), defaultdict(list)
         expected = defaultdict(float)
         for row in self.env.cr.dictfetchall():
             key = (row["product_id"], row["warehouse_id"])
@@ -1147,11 +1191,13 @@ class SaleFulfilmentBooking(models.AbstractModel):
             row["day"] = row["date"] and str(row["date"].date())
             if row["promised"]:
                 continue
-            if row["chained_line"]:
+            if row["chained_component"]:
+                components[(row["chained_component"], row["product_id"])].append(row)
+            elif row["chained_line"]:
                 chained[(row["chained_line"], row["product_id"])].append(row)
             else:
                 supplies[key].append(row)
-        return supplies, expected, chained
+        return supplies, expected, chained, components
 
     def _fetch_roundings(self, product_ids):
         if not product_ids:

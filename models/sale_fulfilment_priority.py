@@ -1,7 +1,7 @@
 from odoo import api, models
 from odoo.tools import SQL
 
-from ..vocabulary import RANK_SYNC_CONTEXT, TRUSTED
+from ..vocabulary import MAX_TREE_DEPTH, RANK_SYNC_CONTEXT, TRUSTED
 
 OPEN_MAKE_TO_ORDER = SQL(
     "mp.fulfilment_mode = 'make_to_order' AND mp.state NOT IN ('done', 'cancel')"
@@ -23,20 +23,33 @@ class SaleFulfilmentPriority(models.AbstractModel):
 
     @api.model
     def _sync_productions_to_orders(self):
-        """Order the make-to-order MOs as their orders are, lines together."""
+        """Order the make-to-order MOs as their orders are, lines together,
+        each one's sub-assemblies (make to order down the tree) just before
+        it, the deepest first."""
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 """
-                SELECT mp.id
-                  FROM mrp_production mp
+                WITH RECURSIVE tree(id, root, depth) AS (
+                    SELECT mp.id, mp.id, 0
+                      FROM mrp_production mp
+                     WHERE %(open)s AND mp.sale_line_id IS NOT NULL
+                    UNION ALL
+                    SELECT c.id, tree.root, tree.depth + 1
+                      FROM mrp_production c
+                      JOIN tree ON c.fulfilment_parent_id = tree.id
+                     WHERE c.state NOT IN ('done', 'cancel') AND tree.depth < %(depth)s
+                )
+                SELECT tree.id
+                  FROM tree
+                  JOIN mrp_production mp ON mp.id = tree.root
                   JOIN sale_order_line sol ON sol.id = mp.sale_line_id
                   JOIN sale_order so ON so.id = sol.order_id
-                 WHERE %s
                  ORDER BY so.fulfilment_priority, so.date_order, so.id, sol.sequence, sol.id,
-                          mp.id
+                          mp.id, tree.depth DESC, tree.id
                 """,
-                OPEN_MAKE_TO_ORDER,
+                open=OPEN_MAKE_TO_ORDER,
+                depth=MAX_TREE_DEPTH,
             )
         )
         ids = [row[0] for row in self.env.cr.fetchall()]

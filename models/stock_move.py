@@ -8,6 +8,7 @@ from psycopg2 import Error as DatabaseError
 from psycopg2 import errorcodes
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, OrderedSet, float_compare
 from odoo.tools.sql import create_index
 
@@ -192,6 +193,27 @@ class StockMove(models.Model):
     # ------------------------------------------------------------------
     # Reservation in rank order
     # ------------------------------------------------------------------
+    def action_fulfilment_make_to_order(self):
+        """A component of a make-to-order MO: a child MO for what it misses."""
+        return self._fulfilment_make_children(recursive=False)
+
+    def action_fulfilment_make_tree(self):
+        """The same, and its sub-assemblies' missing components down the tree."""
+        return self._fulfilment_make_children(recursive=True)
+
+    def _fulfilment_make_children(self, recursive):
+        productions = self.raw_material_production_id
+        if (
+            not productions
+            or len(productions) != 1
+            or self.filtered(lambda m: not m.raw_material_production_id)
+        ):
+            raise UserError(self.env._("Choose components of one manufacturing order."))
+        made = self.env["sale.fulfilment.tree"]._make_children(
+            productions, moves=self, recursive=recursive
+        )
+        return productions._fulfilment_made_notice(made)
+
     def _fulfilment_reservation_keys(self):
         """{move id: its place in the reservation order}: Odoo's star first,
         then sales deliveries by their order's rank, then MO components by

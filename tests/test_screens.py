@@ -148,11 +148,14 @@ class TestScreens(FulfilmentCase):
         self._settle()
         line = order.order_line
         day = purchase.order_line.date_planned.date()
+        booked, promise = line.availability_explanation.split(". ", 1)
         self.assertEqual(
-            line.availability_explanation,
+            booked,
             f"2 Units from stock; 1 Unit from {purchase.name} expected on "
             f"{day.strftime('%m/%d/%Y')}; 1 Unit missing",
         )
+        # Not available: when it could ship, by the earliest option.
+        self.assertRegex(promise, r"^Could ship on \d\d/\d\d/\d{4} if bought\.$")
         self.env["res.lang"]._activate_lang("fr_FR")
         line.invalidate_recordset()
         in_french = line.with_context(lang="fr_FR").availability_explanation

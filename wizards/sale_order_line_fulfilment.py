@@ -26,6 +26,12 @@ class SaleOrderLineFulfilment(models.TransientModel):
         help="Buy and Outsource: keep the purchase order as a request for quotation "
         "instead of confirming it. An RFQ is not expected supply.",
     )
+    with_sub_assemblies = fields.Boolean(
+        string="And its sub-assemblies",
+        help="Make to order: also make to order every manufactured component the new "
+        "manufacturing orders miss, and theirs, down the bill of materials (up to 10 "
+        "levels), linked to the order they are made for.",
+    )
     left_out = fields.Text(readonly=True, help="Selected lines that need nothing.")
     blocked_reasons = fields.Text(
         compute="_compute_blocked_reasons",
@@ -134,6 +140,8 @@ class SaleOrderLineFulfilment(models.TransientModel):
             },
             rfq_only=self.rfq_only,
         )
+        if self.mode == "make_to_order" and self.with_sub_assemblies:
+            documents |= self.env["sale.fulfilment.tree"]._make_children(documents, recursive=True)
         return documents._action_open_fulfilment_documents()
 
     @api.model
