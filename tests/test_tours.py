@@ -83,6 +83,32 @@ class TestTours(HttpCase, FulfilmentCase):
         self.assertEqual(line.availability_status, "expected")
         self.assertEqual(beta.order_line.availability_status, "in_stock")
 
+    def test_make_to_order_tree(self):
+        """Alpha's cabinet: the wizard shows when it could ship if made; Make to
+        order with its sub-assemblies makes the whole tree."""
+        board = self._product("Tour Board")
+        panel = self._product("Tour Panel")
+        cabinet = self._product("Tour Cabinet", sale_ok=True)
+        for product, part, qty in ((cabinet, panel, 2), (panel, board, 3), (board, self.leg, 1)):
+            self.env["mrp.bom"].create(
+                {
+                    "product_tmpl_id": product.product_tmpl_id.id,
+                    "product_qty": 1,
+                    "produce_delay": 2,
+                    "bom_line_ids": [Command.create({"product_id": part.id, "product_qty": qty})],
+                }
+            )
+        self._stock(self.leg, 100)
+        alpha = self._order([(cabinet, 1)], partner=self.alpha)
+        self._start_tour("sale_fulfilment_tree_tour")
+        cabinet_mo = alpha.order_line.fulfilment_production_ids
+        panel_mo = cabinet_mo.fulfilment_child_ids
+        board_mo = panel_mo.fulfilment_child_ids
+        self.assertEqual(cabinet_mo.fulfilment_mode, "make_to_order")
+        self.assertEqual((panel_mo.product_id, panel_mo.product_qty), (panel, 2))
+        self.assertEqual((board_mo.product_id, board_mo.product_qty), (board, 6))
+        self.assertFalse(board_mo.fulfilment_child_ids, "the legs are in stock")
+
     def test_make_in_batch(self):
         """Two desk lines, one batch MO for the quantities the planner set."""
         self.env["stock.warehouse.orderpoint"].create(
