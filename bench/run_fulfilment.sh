@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Fulfilment and priority benchmarks: see bench/FULFILMENT.md.
 #
-#   bench/run_fulfilment.sh [--rebuild] [fulfilment|priority|all] [-- options]
+#   bench/run_fulfilment.sh [--rebuild] [fulfilment|priority|beyond|all] [-- options]
 #
 # Two databases, copies of the template database scripts/test.sh keeps (Odoo's
 # modules, with demo data) with sale_fulfilment installed: $SF_BENCH_F_DB
 # (default sf_bench_f) for bench/fulfilment.py, which rolls back everything
 # it creates, and ${SF_BENCH_F_DB}_priority for bench/priority.py, which
 # commits its 2,000 orders and MOs once (a marker) and rolls back each
-# measurement. Each is
+# measurement; bench/beyond.py (defaults, promise dates, make-to-order trees)
+# uses the first database and rolls back everything too. Each is
 #   - created when missing, or anew with --rebuild;
 #   - updated (-u sale_fulfilment) when the addon's files changed since;
 #   - created anew when priority.py finds a data set of other sizes.
@@ -28,7 +29,7 @@ ARGS=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --rebuild) REBUILD=1 ;;
-        fulfilment | priority | all) WHICH=$1 ;;
+        fulfilment | priority | beyond | all) WHICH=$1 ;;
         --)
             shift
             ARGS=("$@")
@@ -96,6 +97,11 @@ run_fulfilment() {
     python "$REPO/bench/fulfilment.py" -c "$ODOO_CONF" -d "$DB" ${ARGS[@]+"${ARGS[@]}"}
 }
 
+run_beyond() {
+    ensure_db "$DB"
+    python "$REPO/bench/beyond.py" -c "$ODOO_CONF" -d "$DB" ${ARGS[@]+"${ARGS[@]}"}
+}
+
 run_priority() {
     local db=${DB}_priority status
     ensure_db "$db"
@@ -115,9 +121,12 @@ run_priority() {
 case "$WHICH" in
     fulfilment) run_fulfilment ;;
     priority) run_priority ;;
+    beyond) run_beyond ;;
     all)
         run_fulfilment
         echo
         run_priority
+        echo
+        run_beyond
         ;;
 esac
