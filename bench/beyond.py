@@ -17,6 +17,7 @@ Everything is rolled back.
 """
 
 import argparse
+import itertools
 import os
 import sys
 import time
@@ -220,7 +221,7 @@ def bench_tree(env, args, customer):
     for depth in sorted({1, 2, 3, args.depth // 2, args.depth} - {0}):
         with env.cr.savepoint(flush=False) as savepoint:
             chain = [product(env, f"level {i}", sale_ok=(i == 0)) for i in range(depth + 1)]
-            for made, part in zip(chain, chain[1:]):
+            for made, part in itertools.pairwise(chain):
                 bom(env, made, [(part, 1)])
             order = draft_orders(env, customer, [(chain[0], 2)], 1)
             order.action_confirm()
