@@ -209,36 +209,27 @@ class SaleFulfilmentDefaults(models.AbstractModel):
         """``lines`` locked for this transaction, less those another
         transaction is applying or has applied since this one began (a row
         lock that waits or fails): they are its business."""
-        if not lines:
+        if not lines or self._try_lock(lines.ids):
             return lines
+        # One by one: only those taken by the other transaction drop out.
+        return lines.filtered(lambda line: self._try_lock([line.id]))
+
+    def _try_lock(self, ids):
+        """Whether the sales lines ``ids`` could all be locked at once."""
         cr = self.env.cr
         try:
             with cr.savepoint(flush=False):
                 cr.execute(
                     "SELECT id FROM sale_order_line WHERE id = ANY(%s::int[]) "
                     "ORDER BY id FOR UPDATE NOWAIT",
-                    [pg_array(sorted(lines.ids))],
+                    [pg_array(sorted(ids))],
                     log_exceptions=False,
                 )
         except DatabaseError as error:
             if error.pgcode not in GIVE_WAY:
                 raise
-            # One by one: only those taken by the other transaction drop out.
-            kept = lines.browse()
-            for line in lines:
-                try:
-                    with cr.savepoint(flush=False):
-                        cr.execute(
-                            "SELECT id FROM sale_order_line WHERE id = %s FOR UPDATE NOWAIT",
-                            [line.id],
-                            log_exceptions=False,
-                        )
-                    kept |= line
-                except DatabaseError as error:
-                    if error.pgcode not in GIVE_WAY:
-                        raise
-            return kept
-        return lines
+            return False
+        return True
 
     def _report(self, outcomes):
         """One message per order: what each line got, or why not. A line's
